@@ -1,0 +1,1 @@
+"""airouter: an LLM gateway."""

@@ -1,0 +1,193 @@
+"""The project's error hierarchy, translated to HTTP once at the service boundary.
+
+    AirouterError                    code                   HTTP
+    ├── ConfigError                  config_invalid         (startup only)
+    ├── RequestError                 (caller's fault)       4xx
+    │   ├── InvalidRequest           invalid_request        400
+    │   ├── Unauthorized             unauthorized           401
+    │   ├── NotFound                 not_found              404
+    │   ├── MethodNotAllowed         method_not_allowed     405
+    │   └── PayloadTooLarge          payload_too_large      413
+    ├── UpstreamError                (one deployment, one attempt)
+    │   ├── UpstreamTimeout          upstream_timeout       504   transient, provider fault
+    │   ├── UpstreamConnectionError  upstream_unreachable   502   transient, provider fault
+    │   ├── UpstreamRateLimited      upstream_rate_limited  429   transient, provider fault
+    │   ├── UpstreamServerError      upstream_error         502   transient, provider fault
+    │   ├── UpstreamBadResponse      upstream_bad_response  502   provider fault, not retried
+    │   ├── UpstreamRejected         upstream_rejected      502   the upstream refused our request
+    │   └── CircuitOpen              circuit_open           503   the breaker refused the call
+    └── AllDeploymentsFailed         all_deployments_failed 502/504, names every deployment tried
+
+"Transient" failures are worth retrying; "provider fault" failures count against a
+deployment's circuit breaker and the canary's error rate. A caller's bad request is
+neither. Messages of upstream errors are written by us: upstream bodies are never
+echoed to clients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class AirouterError(Exception):
+    """Base of every error airouter raises on purpose."""
+
+    code = "internal_error"
+    http_status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(AirouterError):
+    """Settings or routing config are invalid; raised at startup, never per request."""
+
+    code = "config_invalid"
+
+
+class RequestError(AirouterError):
+    """The caller sent something we will not serve."""
+
+    code = "invalid_request"
+    http_status = 400
+
+
+class InvalidRequest(RequestError):
+    code = "invalid_request"
+    http_status = 400
+
+
+class Unauthorized(RequestError):
+    code = "unauthorized"
+    http_status = 401
+
+
+class NotFound(RequestError):
+    code = "not_found"
+    http_status = 404
+
+
+class MethodNotAllowed(RequestError):
+    code = "method_not_allowed"
+    http_status = 405
+
+
+class PayloadTooLarge(RequestError):
+    code = "payload_too_large"
+    http_status = 413
+
+
+class UpstreamError(AirouterError):
+    """One attempt against one deployment failed.
+
+    `upstream_status` keeps the status the upstream answered (None when no answer
+    came); `retry_after` is the upstream's requested wait in seconds, if it gave one.
+    """
+
+    code = "upstream_error"
+    http_status = 502
+    transient = False
+    provider_fault = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        deployment: str,
+        upstream_status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.deployment = deployment
+        self.upstream_status = upstream_status
+        self.retry_after = retry_after
+
+
+class UpstreamTimeout(UpstreamError):
+    code = "upstream_timeout"
+    http_status = 504
+    transient = True
+    provider_fault = True
+
+
+class UpstreamConnectionError(UpstreamError):
+    code = "upstream_unreachable"
+    http_status = 502
+    transient = True
+    provider_fault = True
+
+
+class UpstreamRateLimited(UpstreamError):
+    code = "upstream_rate_limited"
+    http_status = 429
+    transient = True
+    provider_fault = True
+
+
+class UpstreamServerError(UpstreamError):
+    code = "upstream_error"
+    http_status = 502
+    transient = True
+    provider_fault = True
+
+
+class UpstreamBadResponse(UpstreamError):
+    """The upstream answered 2xx with something that is not a valid completion."""
+
+    code = "upstream_bad_response"
+    http_status = 502
+    provider_fault = True
+
+
+class UpstreamRejected(UpstreamError):
+    """The upstream refused the request (400, 401, 403, 404, 413, 422).
+
+    Not the provider's fault and not worth retrying: either the request is bad
+    for that model or our credentials for it are.
+    """
+
+    code = "upstream_rejected"
+    http_status = 502
+
+
+class CircuitOpen(UpstreamError):
+    """The deployment's circuit breaker refused the call without trying it."""
+
+    code = "circuit_open"
+    http_status = 503
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What happened to one deployment of a fallback chain."""
+
+    deployment: str
+    code: str
+    upstream_status: int | None
+
+
+class AllDeploymentsFailed(AirouterError):
+    """Every deployment in the chain failed; carries what each one did."""
+
+    code = "all_deployments_failed"
+
+    def __init__(self, attempts: Sequence[Attempt], *, retry_after: float | None = None) -> None:
+        tried = ", ".join(f"{a.deployment} ({a.code})" for a in attempts) or "none"
+        super().__init__(f"every deployment failed; tried: {tried}")
+        self.attempts = tuple(attempts)
+        self.retry_after = retry_after
+        only_timeouts = bool(attempts) and all(a.code == UpstreamTimeout.code for a in attempts)
+        self.http_status = 504 if only_timeouts else 502
+
+
+def classify_status(status: int) -> type[UpstreamError]:
+    """Map an upstream HTTP status to the error class that keeps its meaning."""
+    if status == 429:
+        return UpstreamRateLimited
+    if status == 408:
+        return UpstreamTimeout
+    if status >= 500:
+        return UpstreamServerError
+    return UpstreamRejected
