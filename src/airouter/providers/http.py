@@ -1,0 +1,160 @@
+"""Providers that speak the OpenAI chat-completions wire format over HTTP.
+
+One client class serves OpenAI-compatible servers (OpenAI, Mistral, DeepSeek,
+vLLM, Ollama) and both Azure flavours; they differ only in the URL, the auth
+header and where the model name goes, which `Endpoint` captures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+
+from airouter.config.model import Deployment
+from airouter.errors import (
+    UpstreamBadResponse,
+    UpstreamConnectionError,
+    UpstreamError,
+    UpstreamTimeout,
+    classify_status,
+)
+from airouter.providers.base import ChatRequest, ChatResult, StreamChunk, Usage
+from airouter.providers.wire import parse_chunk, parse_completion
+from airouter.resilience.retry import parse_retry_after
+
+AZURE_INFERENCE_API_VERSION = "2024-05-01-preview"
+AZURE_OPENAI_API_VERSION = "2024-10-21"
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where and how to send a deployment's requests."""
+
+    url: str
+    headers: Mapping[str, str]
+    body_model: str | None  # None: the model is in the URL (Azure OpenAI)
+
+
+def endpoint_for(deployment: Deployment, api_key: str | None) -> Endpoint:
+    base = (deployment.endpoint or "").rstrip("/")
+    if deployment.provider == "openai":
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        return Endpoint(f"{base}/chat/completions", headers, deployment.model)
+    headers = {"api-key": api_key or ""}
+    if deployment.azure_api == "openai":
+        version = deployment.api_version or AZURE_OPENAI_API_VERSION
+        url = f"{base}/openai/deployments/{deployment.model}/chat/completions?api-version={version}"
+        return Endpoint(url, headers, None)
+    version = deployment.api_version or AZURE_INFERENCE_API_VERSION
+    return Endpoint(f"{base}/models/chat/completions?api-version={version}", headers,
+                    deployment.model)
+
+
+class HttpChatProvider:
+    """A deployment reached over HTTP through the shared, pooled `httpx.AsyncClient`."""
+
+    def __init__(self, deployment: Deployment, client: httpx.AsyncClient, api_key: str | None):
+        self._deployment = deployment
+        self._client = client
+        self._endpoint = endpoint_for(deployment, api_key)
+        t = deployment.timeout
+        self._timeout = httpx.Timeout(connect=t.connect, read=t.first_byte, write=t.first_byte,
+                                      pool=t.connect)
+
+    @property
+    def deployment(self) -> Deployment:
+        return self._deployment
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        async with self._guard(), self._post(request, stream=False) as response:
+            body = await response.aread()
+        return parse_completion(self._deployment.name, body)
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        async with self._guard(), self._post(request, stream=True) as response:
+            done = False
+            async for line in response.aiter_lines():
+                if not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    done = True
+                    break
+                chunk = parse_chunk(self._deployment.name, data)
+                if chunk is not None:
+                    yield chunk
+            if not done:
+                raise UpstreamConnectionError(
+                    f"{self._deployment.name}: stream ended before [DONE]",
+                    deployment=self._deployment.name,
+                )
+
+    def _body(self, request: ChatRequest, stream: bool) -> bytes:
+        body: dict[str, Any] = dict(request.extra)
+        body["messages"] = list(request.messages)
+        if self._endpoint.body_model is not None:
+            body["model"] = self._endpoint.body_model
+        if request.max_tokens is not None:
+            body["max_tokens"] = request.max_tokens
+        if request.temperature is not None:
+            body["temperature"] = request.temperature
+        if request.response_format is not None:
+            body["response_format"] = request.response_format
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return orjson.dumps(body)
+
+    @asynccontextmanager
+    async def _post(self, request: ChatRequest, stream: bool) -> AsyncIterator[httpx.Response]:
+        headers = {**self._endpoint.headers, "Content-Type": "application/json"}
+        if request.correlation_id:
+            headers["X-Correlation-ID"] = request.correlation_id
+        http_request = self._client.build_request(
+            "POST", self._endpoint.url, content=self._body(request, stream), headers=headers,
+            timeout=self._timeout,
+        )
+        response = await self._client.send(http_request, stream=True)
+        try:
+            if response.status_code >= 400:
+                await response.aread()
+                raise self._status_error(response)
+            yield response
+        finally:
+            await response.aclose()
+
+    def _status_error(self, response: httpx.Response) -> UpstreamError:
+        status = response.status_code
+        name = self._deployment.name
+        # The upstream's body is deliberately not included: it may carry details
+        # (keys, internal hosts) that must not reach clients.
+        return classify_status(status)(
+            f"{name} answered HTTP {status}",
+            deployment=name,
+            upstream_status=status,
+            retry_after=parse_retry_after(response.headers, time.time()),
+        )
+
+    @asynccontextmanager
+    async def _guard(self) -> AsyncIterator[None]:
+        """Bound the whole call by the total timeout and translate transport errors."""
+        name = self._deployment.name
+        try:
+            async with asyncio.timeout(self._deployment.timeout.total):
+                yield
+        except (TimeoutError, httpx.TimeoutException):
+            raise UpstreamTimeout(f"{name} timed out", deployment=name) from None
+        except httpx.TransportError as exc:
+            raise UpstreamConnectionError(
+                f"{name} unreachable ({type(exc).__name__})", deployment=name
+            ) from None
+        except (orjson.JSONDecodeError, UnicodeDecodeError):
+            raise UpstreamBadResponse(f"{name} sent malformed JSON", deployment=name) from None
+

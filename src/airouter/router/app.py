@@ -1,0 +1,119 @@
+"""The router service's app factory: builds the object graph once, in a lifespan."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import httpx
+import structlog
+from fastapi import FastAPI
+
+from airouter.config.load import load_routing_config
+from airouter.config.model import RoutingConfig
+from airouter.errors import ConfigError
+from airouter.providers import Provider, build_providers
+from airouter.router.api import build_router_api
+from airouter.router.caller import ResilientCaller
+from airouter.router.service import RouterService
+from airouter.routing.signals import Classifier
+from airouter.settings import Settings
+from airouter.web.auth import AuthMiddleware, Realm
+from airouter.web.correlation import CorrelationMiddleware
+from airouter.web.errors import install_error_handlers
+from airouter.web.limits import BodyLimitMiddleware
+
+log = structlog.get_logger("airouter.startup")
+
+OPEN_PATHS = frozenset({"/health", "/ready", "/openapi.json", "/docs", "/docs/oauth2-redirect"})
+
+
+@dataclass
+class RouterParts:
+    """Collaborators a caller (tests, the combined server) may inject instead of defaults."""
+
+    http_client: httpx.AsyncClient | None = None
+    providers: Mapping[str, Provider] | None = None
+    classifier: Classifier | None = None
+    caller: ResilientCaller | None = None
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+def check_router_auth(settings: Settings) -> None:
+    """Refuse to run unauthenticated in production; warn loudly elsewhere."""
+    if settings.router_api_key is not None:
+        return
+    if settings.is_production:
+        raise ConfigError("AI_ROUTER_API_KEY is not set and AIROUTER_ENV=production; "
+                          "set AI_ROUTER_API_KEY to a long random secret")
+    log.warning("auth_disabled", service="router",
+                detail="AI_ROUTER_API_KEY is not set: the router accepts unauthenticated "
+                       "requests. Set it before exposing this port.")
+
+
+def router_realm(settings: Settings) -> Realm:
+    key = settings.router_api_key
+    return Realm("/", (key.get_secret_value().encode(),) if key else (), "airouter-router")
+
+
+def build_router_service(
+    config: RoutingConfig, parts: RouterParts, client: httpx.AsyncClient
+) -> RouterService:
+    providers = parts.providers or build_providers(config, client, parts.environ)
+    classifier = parts.classifier if parts.classifier is not None else default_classifier()
+    caller = parts.caller or ResilientCaller.from_config(config)
+    for deployment in config.deployments:  # so /ready shows every breaker from the start
+        caller.registry.get(deployment.name)
+    return RouterService(config, providers, classifier, caller)
+
+
+def default_classifier() -> Classifier | None:
+    try:
+        from airouter.detect import Detector
+    except ImportError:  # detection not installed in this build
+        return None
+    return Detector()
+
+
+def create_router_app(
+    settings: Settings, config: RoutingConfig | None = None, parts: RouterParts | None = None
+) -> FastAPI:
+    """The router as an ASGI app. Config problems raise here, before serving anything."""
+    parts = parts or RouterParts()
+    config = config or load_routing_config(settings.config_path, parts.environ)
+    check_router_auth(settings)
+    client = parts.http_client or new_http_client()
+    service = build_router_service(config, parts, client)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        log.info("router_started", deployments=len(config.deployments), rules=len(config.rules))
+        try:
+            yield
+        finally:
+            if parts.http_client is None:
+                await client.aclose()
+
+    app = FastAPI(title="airouter router", version="0.1.0", lifespan=lifespan,
+                  docs_url="/docs", redoc_url=None)
+    app.include_router(build_router_api(service))
+    install_common(app, settings, [router_realm(settings)])
+    app.state.router_service = service
+    return app
+
+
+def install_common(app: FastAPI, settings: Settings, realms: list[Realm]) -> None:
+    """Error handlers and middleware shared by every airouter app (outermost last)."""
+    install_error_handlers(app)
+    app.add_middleware(AuthMiddleware, realms=realms, open_paths=OPEN_PATHS)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CorrelationMiddleware)
+
+
+def new_http_client() -> httpx.AsyncClient:
+    """The one pooled client every HTTP provider shares (keep-alive, bounded pool)."""
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=128,
+                          keepalive_expiry=30)
+    return httpx.AsyncClient(limits=limits, follow_redirects=False)

@@ -1,0 +1,93 @@
+"""Calls one deployment under the request's deadline, its retry policy and its breaker.
+
+A thin holder of the resilience collaborators (breaker registry, retry policy,
+clock, sleep, randomness) so the router service only says *which* deployment and
+*what* call; `airouter.resilience.driver` decides and does the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+import structlog
+
+from airouter.config.model import BreakerSettings, RetrySettings, RoutingConfig
+from airouter.resilience.breaker import BreakerConfig, BreakerStatus
+from airouter.resilience.circuit import BreakerListener, BreakerRegistry, Clock
+from airouter.resilience.driver import call_with_resilience
+from airouter.resilience.retry import RetryPolicy
+
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+log = structlog.get_logger("airouter.resilience")
+
+
+def log_transition(name: str, old: BreakerStatus, new: BreakerStatus, reason: str) -> None:
+    log.warning("breaker_transition", deployment=name, old=old.value, new=new.value,
+                reason=reason)
+
+
+def retry_policy(settings: RetrySettings) -> RetryPolicy:
+    return RetryPolicy(**settings.model_dump())
+
+
+def breaker_config(settings: BreakerSettings) -> BreakerConfig:
+    return BreakerConfig(**settings.model_dump())
+
+
+class ResilientCaller:
+    def __init__(
+        self,
+        registry: BreakerRegistry,
+        policy: RetryPolicy,
+        deadline: float,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.registry = registry
+        self.policy = policy
+        self.deadline = deadline
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+
+    @classmethod
+    def from_config(
+        cls,
+        config: RoutingConfig,
+        *,
+        listeners: Iterable[BreakerListener] = (),
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> ResilientCaller:
+        r = config.resilience
+        registry = BreakerRegistry(breaker_config(r.breaker), clock=clock,
+                                   listeners=(log_transition, *listeners))
+        return cls(registry, retry_policy(r.retry), r.deadline, clock=clock, sleep=sleep,
+                   rng=rng)
+
+    def deadline_from_now(self) -> float:
+        return self._clock() + self.deadline
+
+    async def call(
+        self, name: str, fn: Callable[[], Awaitable[T]], *, deadline: float, correlation_id: str
+    ) -> T:
+        def on_attempt(attempt: int, error: BaseException | None, delay: float | None) -> None:
+            if error is not None:
+                log.info("attempt_failed", deployment=name, attempt=attempt,
+                         error=type(error).__name__, retry_in_s=delay)
+
+        return await call_with_resilience(
+            fn, breaker=self.registry.get(name), policy=self.policy, deadline=deadline,
+            clock=self._clock, sleep=self._sleep, rand=self._rng.random, on_attempt=on_attempt,
+        )
+
+    def snapshot(self) -> dict[str, Any]:
+        return {name: snap.as_dict() for name, snap in self.registry.snapshot().items()}

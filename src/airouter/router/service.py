@@ -1,0 +1,145 @@
+"""The router's core: plan a route, then walk the deployment chain until one answers.
+
+`plan()` is pure apart from detection. `complete()` and `stream()` call each
+deployment of the chain through the resilience driver (deadline, retries, the
+deployment's breaker); a deployment that fails after its retries, or whose
+breaker is open, is skipped with its reason and the next one answers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import structlog
+
+from airouter.config.model import Deployment, RoutingConfig
+from airouter.errors import AllDeploymentsFailed, Attempt, InvalidRequest, UpstreamError
+from airouter.providers.base import ChatRequest, ChatResult, Provider, StreamChunk
+from airouter.router.caller import ResilientCaller
+from airouter.routing.decide import Decision, decide
+from airouter.routing.signals import Classifier, Hints, Resolved, needs_detection, resolve
+
+T = TypeVar("T")
+log = structlog.get_logger("airouter.router")
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    resolved: Resolved
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A successful routed call and what it took to get it."""
+
+    result: ChatResult
+    deployment: Deployment
+    skipped: tuple[Attempt, ...]
+    cost_usd: float
+
+
+@dataclass(frozen=True, slots=True)
+class StreamOutcome:
+    deployment: Deployment
+    skipped: tuple[Attempt, ...]
+    chunks: AsyncIterator[StreamChunk]
+
+
+class RouterService:
+    def __init__(
+        self,
+        config: RoutingConfig,
+        providers: Mapping[str, Provider],
+        classifier: Classifier | None,
+        resilience: ResilientCaller,
+    ) -> None:
+        self.config = config
+        self._providers = providers
+        self._classifier = classifier
+        self._resilience = resilience
+
+    def plan(self, messages: Sequence[Mapping[str, Any]], hints: Hints) -> Plan:
+        detection = None
+        if needs_detection(hints) and self._classifier is not None:
+            detection = self._classifier.detect_messages(messages)
+        resolved = resolve(hints, detection)
+        decision = decide(self.config.rules, resolved.signals)
+        return Plan(resolved, decision)
+
+    def pinned(self, name: str, messages: Sequence[Mapping[str, Any]], hints: Hints) -> Plan:
+        """A plan whose chain is the one deployment the caller named."""
+        if name not in self._providers:
+            raise InvalidRequest(f"unknown model {name!r}; use 'auto' or one of /v1/models")
+        resolved = resolve(hints, None if not needs_detection(hints) else self._detect(messages))
+        return Plan(resolved, Decision(f"model={name}", (name,)))
+
+    def _detect(self, messages: Sequence[Mapping[str, Any]]) -> Any:
+        return self._classifier.detect_messages(messages) if self._classifier else None
+
+    async def complete(self, request: ChatRequest, plan: Plan) -> Outcome:
+        async def call(provider: Provider) -> ChatResult:
+            return await provider.complete(request)
+
+        result, deployment, skipped = await self._walk(plan, request.correlation_id, call)
+        usage = result.usage
+        cost = deployment.price.cost(usage.prompt_tokens, usage.completion_tokens)
+        return Outcome(result, deployment, skipped, cost)
+
+    async def stream(self, request: ChatRequest, plan: Plan) -> StreamOutcome:
+        """Fail over only until the first chunk arrives; after that the stream is committed."""
+
+        async def first(provider: Provider) -> tuple[StreamChunk, AsyncIterator[StreamChunk]]:
+            chunks = aiter(provider.stream(request))
+            try:
+                head = await anext(chunks)
+            except StopAsyncIteration:
+                head = StreamChunk(finish_reason="stop")
+            return head, chunks
+
+        (head, rest), deployment, skipped = await self._walk(plan, request.correlation_id, first)
+        return StreamOutcome(deployment, skipped, _prepend(head, rest))
+
+    async def _walk(
+        self,
+        plan: Plan,
+        correlation_id: str,
+        call: Callable[[Provider], Awaitable[T]],
+    ) -> tuple[T, Deployment, tuple[Attempt, ...]]:
+        skipped: list[Attempt] = []
+        deadline = self._resilience.deadline_from_now()
+        last_retry_after: float | None = None
+        for name in plan.decision.chain:
+            provider = self._providers[name]
+            try:
+                value = await self._resilience.call(
+                    name, lambda p=provider: call(p), deadline=deadline,
+                    correlation_id=correlation_id,
+                )
+            except UpstreamError as exc:
+                skipped.append(Attempt(name, exc.code, exc.upstream_status))
+                last_retry_after = exc.retry_after or last_retry_after
+                log.warning("deployment_skipped", deployment=name, code=exc.code,
+                            upstream_status=exc.upstream_status)
+                continue
+            return value, provider.deployment, tuple(skipped)
+        raise AllDeploymentsFailed(skipped, retry_after=last_retry_after)
+
+    def readiness(self) -> dict[str, Any]:
+        return {
+            "deployments": [d.name for d in self.config.deployments],
+            "breakers": self._resilience.snapshot(),
+        }
+
+
+async def _prepend(head: StreamChunk, rest: AsyncIterator[StreamChunk]) -> AsyncIterator[StreamChunk]:
+    yield head
+    async for chunk in rest:
+        yield chunk
+
+
+def monotonic_ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the router and the gateway: errors, auth, correlation, limits, logs."""

@@ -1,0 +1,31 @@
+"""Per-request facts carried in the ASGI scope (no globals): correlation id and log fields."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import MutableMapping
+from typing import Any
+
+FACTS_KEY = "airouter.facts"
+CID_KEY = "airouter.correlation_id"
+_VALID_CID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def correlation_id_from(header: str | None) -> str:
+    """The caller's id when it is safe to echo and log, else a fresh one."""
+    if header and _VALID_CID.match(header):
+        return header
+    return uuid.uuid4().hex
+
+
+def correlation_id_of(scope: MutableMapping[str, Any]) -> str:
+    cid = scope.get(CID_KEY)
+    return cid if isinstance(cid, str) else ""
+
+
+def facts_of(scope: MutableMapping[str, Any]) -> dict[str, Any]:
+    """The dict a handler fills with what the request log event should report."""
+    facts = scope.setdefault(FACTS_KEY, {})
+    assert isinstance(facts, dict)
+    return facts

@@ -1,0 +1,85 @@
+"""Correlation ids and the one request log event, as a pure ASGI middleware.
+
+Each HTTP request gets a correlation id (the caller's `X-Correlation-ID` when it
+is well-formed, a new one otherwise), bound into structlog's context, returned
+as a header, and reported in exactly one `request` log event when the response
+finishes -- success or failure, streamed or not.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import structlog
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from airouter.web.context import CID_KEY, FACTS_KEY, correlation_id_from
+
+log = structlog.get_logger("airouter.request")
+
+# Always present in the request event, null when the request never reached a model.
+LOG_FIELDS = ("model", "deployment", "region", "tokens_in", "tokens_out", "cost_usd", "tier")
+
+
+class CorrelationMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cid = correlation_id_from(_header(scope, b"x-correlation-id"))
+        scope[CID_KEY] = cid
+        facts: dict[str, Any] = {}
+        scope[FACTS_KEY] = facts
+        started = time.perf_counter()
+        status = 500
+        logged = False
+
+        def emit() -> None:
+            nonlocal logged
+            if not logged:
+                logged = True
+                _log_request(scope, cid, status, started, facts)
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append("X-Correlation-ID", cid)
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                emit()
+
+        with structlog.contextvars.bound_contextvars(correlation_id=cid):
+            try:
+                await self.app(scope, receive, send_wrapper)
+            finally:
+                emit()
+
+
+def _log_request(
+    scope: Scope, cid: str, status: int, started: float, facts: dict[str, Any]
+) -> None:
+    fields = {name: facts.get(name) for name in LOG_FIELDS}
+    extra = {k: v for k, v in facts.items() if k not in LOG_FIELDS}
+    log.info(
+        "request",
+        correlation_id=cid,
+        method=scope.get("method"),
+        path=scope.get("path"),
+        status=status,
+        latency_ms=round((time.perf_counter() - started) * 1000, 2),
+        **fields,
+        **extra,
+    )
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None

@@ -1,0 +1,112 @@
+"""The one JSON error shape, `{"error": {type, code, message, correlation_id}}`, everywhere.
+
+Framework errors (validation 422, 404, 405) and unexpected exceptions are
+translated here once; no stack trace or upstream text ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import orjson
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from airouter.errors import AirouterError, AllDeploymentsFailed, UpstreamError
+from airouter.web.context import correlation_id_of
+
+log = structlog.get_logger("airouter.web")
+
+_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    404: "not_found_error",
+    405: "invalid_request_error",
+    413: "invalid_request_error",
+    429: "rate_limit_error",
+    500: "server_error",
+    502: "upstream_error",
+    503: "service_unavailable",
+    504: "upstream_timeout",
+}
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+def error_body(status: int, code: str, message: str, correlation_id: str) -> bytes:
+    return orjson.dumps({"error": {
+        "type": _TYPES.get(status, "invalid_request_error" if status < 500 else "server_error"),
+        "code": code,
+        "message": message,
+        "correlation_id": correlation_id,
+    }})
+
+
+def error_response(
+    status: int, code: str, message: str, correlation_id: str,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    return Response(error_body(status, code, message, correlation_id), status_code=status,
+                    media_type="application/json", headers=dict(headers or {}))
+
+
+def _retry_after(exc: AirouterError) -> dict[str, str]:
+    seconds = getattr(exc, "retry_after", None)
+    if isinstance(exc, (UpstreamError, AllDeploymentsFailed)) and seconds:
+        return {"Retry-After": str(max(1, math.ceil(seconds)))}
+    return {}
+
+
+async def on_airouter_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AirouterError)
+    cid = correlation_id_of(request.scope)
+    headers = _retry_after(exc)
+    if exc.http_status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="airouter"'
+    body = error_response(exc.http_status, exc.code, exc.message, cid, headers)
+    if isinstance(exc, AllDeploymentsFailed):
+        payload = orjson.loads(body.body)
+        payload["error"]["tried"] = [
+            {"deployment": a.deployment, "code": a.code, "upstream_status": a.upstream_status}
+            for a in exc.attempts
+        ]
+        body = Response(orjson.dumps(payload), status_code=exc.http_status,
+                        media_type="application/json", headers=headers)
+    return body
+
+
+async def on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for err in exc.errors()[:10]:
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+        problems.append(f"{where}: {err.get('msg', 'invalid')}")
+    message = "invalid request: " + "; ".join(problems)
+    return error_response(400, "invalid_request", message, correlation_id_of(request.scope))
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    code = _HTTP_CODES.get(status, "http_error")
+    message = {404: f"no such endpoint: {request.url.path}",
+               405: f"method {request.method} not allowed on {request.url.path}"}.get(
+        status, str(exc.detail))
+    return error_response(status, code, message, correlation_id_of(request.scope),
+                          dict(exc.headers or {}))
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    log.error("unhandled_error", error_type=type(exc).__name__)
+    return error_response(500, "internal_error", "internal error; see the server log",
+                          correlation_id_of(request.scope))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AirouterError, on_airouter_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)
