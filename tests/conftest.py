@@ -1,0 +1,41 @@
+"""Shared fixtures. Logic lives in tests/support and tests/fakes; this file only wires it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fakes.control import FakeUpstream, run_fake_upstream
+from tests.support.procs import redis_command, start_redis
+
+
+@pytest.fixture(scope="session")
+def fake_upstream_session() -> Iterator[FakeUpstream]:
+    """One fake upstream process for the whole run."""
+    with run_fake_upstream() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_upstream(fake_upstream_session: FakeUpstream) -> FakeUpstream:
+    """The shared fake upstream, reset (scripts, keys, hits, records) for this test."""
+    fake_upstream_session.reset()
+    return fake_upstream_session
+
+
+@pytest.fixture(scope="session")
+def redis_session() -> Iterator[str]:
+    """One Redis for the whole run: ``REDIS_URL`` or a throwaway ``redis-server``."""
+    try:
+        with start_redis() as url:
+            yield url
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def redis_url(redis_session: str) -> str:
+    """A Redis URL whose database is empty at the start of the test."""
+    redis_command(redis_session, "FLUSHDB")
+    return redis_session
