@@ -1,0 +1,196 @@
+"""The router under uvicorn, in its own process, against the fake upstream process.
+
+Real sockets both ways; the official `openai` SDK is the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+
+from tests.fakes.control import FakeUpstream
+from tests.integration.router_proc import (
+    AZURE_KEY,
+    OPENAI_KEY,
+    ROUTER_KEY,
+    RouterProcess,
+    routing_config,
+    run_router,
+)
+
+pytestmark = pytest.mark.integration
+# Breakers that never trip, so tests sharing this router process stay independent;
+# tests/integration/test_resilience_sockets.py covers the breaker over the wire.
+FAST_RETRIES = {"retry": {"max_retries": 1, "base": 0.05},
+                "breaker": {"minimum_calls": 100_000, "consecutive_failures": None}}
+
+
+@pytest.fixture(scope="module")
+def router_proc(
+    fake_upstream_session: FakeUpstream, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RouterProcess]:
+    config = routing_config(fake_upstream_session.url, **FAST_RETRIES)
+    with run_router(tmp_path_factory.mktemp("router"), config) as proc:
+        yield proc
+
+
+@pytest.fixture
+def router(router_proc: RouterProcess, fake_upstream: FakeUpstream) -> RouterProcess:
+    return router_proc  # fake_upstream: reset before each test
+
+
+def sdk(router: RouterProcess, key: str = ROUTER_KEY) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{router.url}/v1", api_key=key, max_retries=0, timeout=10)
+
+
+def route(router: RouterProcess, body: dict[str, object], **headers: str) -> httpx.Response:
+    return httpx.post(f"{router.url}/route", json=body, timeout=15,
+                      headers={"X-API-Key": ROUTER_KEY, **headers})
+
+
+def test_the_openai_sdk_gets_a_completion_through_the_router(
+    router: RouterProcess, fake_upstream: FakeUpstream
+) -> None:
+    with sdk(router) as client:
+        raw = client.chat.completions.with_raw_response.create(
+            model="auto", messages=[{"role": "user", "content": "Hello there, how are you?"}])
+    completion = raw.parse()
+    assert completion.choices[0].message.content.startswith("echo: Hello there")
+    assert completion.usage is not None and completion.usage.total_tokens > 0
+    assert completion.model == "oa"
+    sent = fake_upstream.requests("oa-model")[0]
+    assert sent["path"] == "/v1/chat/completions"
+    assert sent["headers"]["authorization"] == f"Bearer {OPENAI_KEY}"
+    assert sent["headers"]["x-correlation-id"] == raw.headers["x-correlation-id"]
+    assert sent["json"]["model"] == "oa-model"
+
+
+def test_the_openai_sdk_streams_through_the_router(
+    router: RouterProcess, fake_upstream: FakeUpstream
+) -> None:
+    with sdk(router) as client:
+        stream = client.chat.completions.create(
+            model="auto", stream=True, stream_options={"include_usage": True},
+            messages=[{"role": "user", "content": "Tell me a long story about the sea"}])
+        chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text.startswith("echo: Tell me a long story")
+    assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
+    assert fake_upstream.requests("oa-model")[0]["json"]["stream"] is True
+
+
+def test_azure_foundry_and_azure_openai_wire_formats(
+    router: RouterProcess, fake_upstream: FakeUpstream
+) -> None:
+    french = route(router, {"prompt": "Bonjour tout le monde", "language_hint": "fr"})
+    vip = route(router, {"prompt": "Hi", "client_tier": "vip", "language_hint": "en"})
+    assert (french.status_code, french.json()["deployment"]) == (200, "foundry")
+    assert (vip.status_code, vip.json()["deployment"]) == (200, "aoai")
+    foundry = fake_upstream.requests("foundry-model")[0]
+    assert foundry["path"] == "/models/chat/completions"
+    assert foundry["query"]["api-version"]
+    assert foundry["headers"]["api-key"] == AZURE_KEY
+    assert foundry["json"]["model"] == "foundry-model"
+    aoai = fake_upstream.requests("aoai-dep")[0]
+    assert aoai["path"] == "/openai/deployments/aoai-dep/chat/completions"
+    assert aoai["headers"]["api-key"] == AZURE_KEY
+    assert "model" not in aoai["json"]
+
+
+@pytest.mark.parametrize(
+    ("step", "code", "status"),
+    [
+        ({"status": 429, "headers": {"Retry-After": "120"}}, "upstream_rate_limited", 429),
+        ({"status": 503}, "upstream_error", 503),
+        ({"status": 500}, "upstream_error", 500),
+        ({"status": 400}, "upstream_rejected", 400),
+        ({"status": 401}, "upstream_rejected", 401),
+        ({"kind": "malformed_json"}, "upstream_bad_response", None),
+        ({"kind": "slow_headers", "delay_ms": 2500}, "upstream_timeout", None),
+    ],
+)
+def test_a_failing_head_falls_back_and_says_why(
+    router: RouterProcess, fake_upstream: FakeUpstream, step: dict[str, object], code: str,
+    status: int | None,
+) -> None:
+    fake_upstream.script("oa-model", step, repeat=True)
+    response = route(router, {"prompt": "Hello, what's new?", "language_hint": "en"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["deployment"] == "foundry"
+    assert body["routing"]["fallbacks"] == [
+        {"deployment": "oa", "code": code, "upstream_status": status}]
+
+
+@pytest.mark.parametrize(
+    ("step", "http_status", "code"),
+    [
+        ({"status": 503}, 502, "upstream_error"),
+        ({"status": 400}, 502, "upstream_rejected"),
+        ({"kind": "slow_headers", "delay_ms": 2500}, 504, "upstream_timeout"),
+    ],
+)
+def test_when_every_deployment_fails_the_error_names_them_and_hides_upstream_text(
+    router: RouterProcess, fake_upstream: FakeUpstream, step: dict[str, object],
+    http_status: int, code: str,
+) -> None:
+    fake_upstream.script("*", step, repeat=True)
+    response = route(router, {"prompt": "Hello", "language_hint": "en"})
+    assert response.status_code == http_status
+    error = response.json()["error"]
+    assert error["code"] == "all_deployments_failed"
+    assert [t["deployment"] for t in error["tried"]] == ["oa", "foundry"]
+    assert {t["code"] for t in error["tried"]} == {code}
+    assert "upstream-secret-detail" not in response.text
+    assert error["correlation_id"] == response.headers["x-correlation-id"]
+
+
+def test_a_stream_broken_after_the_first_byte_is_not_retried_elsewhere(
+    router: RouterProcess, fake_upstream: FakeUpstream
+) -> None:
+    fake_upstream.script("oa-model", {"kind": "drop_mid_stream"})
+    with sdk(router) as client, pytest.raises(openai.APIError):
+        for _ in client.chat.completions.create(
+            model="auto", stream=True, messages=[{"role": "user", "content": "Hi there"}]):
+            pass
+    assert fake_upstream.hits("foundry-model") == 0
+
+
+def test_a_stream_that_fails_before_the_first_byte_fails_over(
+    router: RouterProcess, fake_upstream: FakeUpstream
+) -> None:
+    fake_upstream.script("oa-model", {"status": 503}, repeat=True)
+    with sdk(router) as client:
+        chunks = list(client.chat.completions.create(
+            model="auto", stream=True, messages=[{"role": "user", "content": "Hi there"}]))
+    assert chunks[0].model == "foundry"
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+
+
+def test_the_router_key_is_required_over_the_wire(router: RouterProcess) -> None:
+    with sdk(router, key="wrong") as client, pytest.raises(openai.AuthenticationError):
+        client.models.list()
+    with sdk(router) as client:
+        assert "oa" in [m.id for m in client.models.list()]
+
+
+def test_each_request_is_logged_once_without_keys_or_prompts(
+    router: RouterProcess, fake_upstream: FakeUpstream
+) -> None:
+    marker = "PROMPT-MARKER-6d1e"
+    ok = route(router, {"prompt": f"{marker} hello"}, **{"X-Correlation-ID": "corr-ok-1"})
+    fake_upstream.script("*", {"status": 503}, repeat=True)
+    failed = route(router, {"prompt": f"{marker} again"}, **{"X-Correlation-ID": "corr-bad-1"})
+    assert (ok.status_code, failed.status_code) == (200, 502)
+    events = [e for e in router.log_events() if e.get("event") == "request"]
+    by_id = {e["correlation_id"]: e for e in events}
+    assert by_id["corr-ok-1"]["deployment"] == "oa"
+    assert by_id["corr-ok-1"]["tokens_out"] > 0
+    assert by_id["corr-bad-1"]["status"] == 502
+    output = router.process.output()
+    for secret in (marker, ROUTER_KEY, OPENAI_KEY, AZURE_KEY, "upstream-secret-detail"):
+        assert secret not in output
