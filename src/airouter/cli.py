@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import orjson
 import typer
@@ -20,13 +20,16 @@ from airouter.routing.signals import Hints
 from airouter.server import ROLE_ENV
 from airouter.settings import Role, load_settings
 
-app = typer.Typer(help="airouter: route every AI request to the model deployment that fits it.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="airouter: route every AI request to the model deployment that fits it.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 console = Console()
 err_console = Console(stderr=True)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     err_console.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(2)
 
@@ -48,10 +51,17 @@ def serve(
     except ConfigError as exc:
         _fail(exc.message)
     os.environ[ROLE_ENV] = role
-    uvicorn.run("airouter.server:create_app", factory=True,
-                host=host or settings.host, port=port or settings.port, workers=workers,
-                log_level="warning", access_log=False, proxy_headers=False,
-                timeout_graceful_shutdown=10)
+    uvicorn.run(
+        "airouter.server:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=10,
+    )
 
 
 @app.command()
@@ -82,27 +92,44 @@ def route(
     console.print(table)
 
 
-def _explain(prompt: str, type_hint: str | None, language_hint: str | None,
-             tier: str | None) -> dict[str, Any]:
+def _explain(
+    prompt: str, type_hint: str | None, language_hint: str | None, tier: str | None
+) -> dict[str, Any]:
     from airouter.router.app import default_classifier
     from airouter.router.schemas import RouteBody
     from airouter.routing.decide import decide
     from airouter.routing.signals import needs_detection, resolve
 
-    body = RouteBody.model_validate({"prompt": prompt, "type_hint": type_hint,
-                                     "language_hint": language_hint, "client_tier": tier})
+    body = RouteBody.model_validate(
+        {
+            "prompt": prompt,
+            "type_hint": type_hint,
+            "language_hint": language_hint,
+            "client_tier": tier,
+        }
+    )
     settings = load_settings()
     config = load_routing_config(settings.config_path)
     hints: Hints = body.hints()
     classifier = default_classifier()
-    detection = (classifier.detect_messages(body.messages())
-                 if classifier and needs_detection(hints) else None)
+    detection = (
+        classifier.detect_messages(body.messages())
+        if classifier and needs_detection(hints)
+        else None
+    )
     resolved = resolve(hints, detection)
     decision = decide(config.rules, resolved.signals)
     s = resolved.signals
-    return {"type": s.type, "complexity": s.complexity, "language": s.language, "tier": s.tier,
-            "rule": decision.rule, "chain": list(decision.chain),
-            "deployment": decision.chain[0], "reason": resolved.reason}
+    return {
+        "type": s.type,
+        "complexity": s.complexity,
+        "language": s.language,
+        "tier": s.tier,
+        "rule": decision.rule,
+        "chain": list(decision.chain),
+        "deployment": decision.chain[0],
+        "reason": resolved.reason,
+    }
 
 
 def _evaluate(path: Path) -> None:

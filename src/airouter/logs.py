@@ -14,10 +14,20 @@ from typing import Any
 import orjson
 import structlog
 
-_FORBIDDEN = frozenset({
-    "api_key", "authorization", "x-api-key", "password", "secret", "token_value",
-    "prompt", "messages", "content", "body",
-})
+_FORBIDDEN = frozenset(
+    {
+        "api_key",
+        "authorization",
+        "x-api-key",
+        "password",
+        "secret",
+        "token_value",
+        "prompt",
+        "messages",
+        "content",
+        "body",
+    }
+)
 
 
 def drop_sensitive(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -31,7 +41,8 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
     """Configure structlog once, at process start (never at import)."""
     renderer: Any = (
         structlog.processors.JSONRenderer(serializer=orjson.dumps)
-        if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
         processors=[
@@ -42,8 +53,12 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping()[level.upper()]),
-        logger_factory=(structlog.BytesLoggerFactory(sys.stdout.buffer) if fmt == "json"
-                        else structlog.PrintLoggerFactory(sys.stdout)),
+            logging.getLevelNamesMapping()[level.upper()]
+        ),
+        logger_factory=(
+            structlog.BytesLoggerFactory(sys.stdout.buffer)
+            if fmt == "json"
+            else structlog.PrintLoggerFactory(sys.stdout)
+        ),
         cache_logger_on_first_use=True,
     )

@@ -53,9 +53,7 @@ class Settings(BaseSettings):
     config_path: Path | None = Field(None, validation_alias=_env("AIROUTER_CONFIG"))
     host: str = Field("127.0.0.1", validation_alias=_env("AIROUTER_HOST"))
     port: int = Field(8080, ge=1, le=65535, validation_alias=_env("AIROUTER_PORT"))
-    max_body_bytes: int = Field(
-        1024 * 1024, gt=0, validation_alias=_env("AIROUTER_MAX_BODY_BYTES")
-    )
+    max_body_bytes: int = Field(1024 * 1024, gt=0, validation_alias=_env("AIROUTER_MAX_BODY_BYTES"))
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", validation_alias=_env("AIROUTER_LOG_LEVEL")
     )

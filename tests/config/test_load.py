@@ -79,5 +79,5 @@ def test_a_missing_key_variable_names_the_deployment_and_the_variable(tmp_path: 
 
 
 def test_an_unreadable_path_names_the_setting(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="AIROUTER_CONFIG=.*cannot read it"):
+    with pytest.raises(ConfigError, match=r"AIROUTER_CONFIG=.*cannot read it"):
         load_routing_config(tmp_path / "missing.yaml", {})

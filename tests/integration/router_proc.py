@@ -24,14 +24,35 @@ def routing_config(upstream: str, **resilience: Any) -> dict[str, Any]:
     return {
         "resilience": {"deadline": 10, **resilience},
         "deployments": [
-            {"name": "oa", "provider": "openai", "model": "oa-model", "region": "us",
-             "endpoint": f"{upstream}/v1", "api_key_env": "FAKE_OPENAI_KEY",
-             "price": {"input_per_1k": 0.001, "output_per_1k": 0.002}, "timeout": timeout},
-            {"name": "foundry", "provider": "azure", "model": "foundry-model", "region": "eu",
-             "endpoint": upstream, "api_key_env": "FAKE_AZURE_KEY", "timeout": timeout},
-            {"name": "aoai", "provider": "azure", "azure_api": "openai", "model": "aoai-dep",
-             "region": "se", "endpoint": upstream, "api_key_env": "FAKE_AZURE_KEY",
-             "timeout": timeout},
+            {
+                "name": "oa",
+                "provider": "openai",
+                "model": "oa-model",
+                "region": "us",
+                "endpoint": f"{upstream}/v1",
+                "api_key_env": "FAKE_OPENAI_KEY",
+                "price": {"input_per_1k": 0.001, "output_per_1k": 0.002},
+                "timeout": timeout,
+            },
+            {
+                "name": "foundry",
+                "provider": "azure",
+                "model": "foundry-model",
+                "region": "eu",
+                "endpoint": upstream,
+                "api_key_env": "FAKE_AZURE_KEY",
+                "timeout": timeout,
+            },
+            {
+                "name": "aoai",
+                "provider": "azure",
+                "azure_api": "openai",
+                "model": "aoai-dep",
+                "region": "se",
+                "endpoint": upstream,
+                "api_key_env": "FAKE_AZURE_KEY",
+                "timeout": timeout,
+            },
         ],
         "rules": [
             {"name": "french", "when": {"language": ["fr"]}, "chain": ["foundry", "oa"]},
@@ -65,9 +86,13 @@ def run_router(
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     environment = {
-        "AIROUTER_CONFIG": str(path), "AI_ROUTER_API_KEY": ROUTER_KEY,
-        "FAKE_OPENAI_KEY": OPENAI_KEY, "FAKE_AZURE_KEY": AZURE_KEY,
-        "AIROUTER_LOG_FORMAT": "json", "AIROUTER_ENV": "production", **(env or {}),
+        "AIROUTER_CONFIG": str(path),
+        "AI_ROUTER_API_KEY": ROUTER_KEY,
+        "FAKE_OPENAI_KEY": OPENAI_KEY,
+        "FAKE_AZURE_KEY": AZURE_KEY,
+        "AIROUTER_LOG_FORMAT": "json",
+        "AIROUTER_ENV": "production",
+        **(env or {}),
     }
     args = [sys.executable, "-m", "airouter", "serve", "--role", "router", "--port", str(port)]
     with start_process(args, env=environment, ready_url=f"{url}/health") as process:

@@ -6,7 +6,6 @@ Real sockets both ways; the official `openai` SDK is the client.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import openai
@@ -25,8 +24,10 @@ from tests.integration.router_proc import (
 pytestmark = pytest.mark.integration
 # Breakers that never trip, so tests sharing this router process stay independent;
 # tests/integration/test_resilience_sockets.py covers the breaker over the wire.
-FAST_RETRIES = {"retry": {"max_retries": 1, "base": 0.05},
-                "breaker": {"minimum_calls": 100_000, "consecutive_failures": None}}
+FAST_RETRIES = {
+    "retry": {"max_retries": 1, "base": 0.05},
+    "breaker": {"minimum_calls": 100_000, "consecutive_failures": None},
+}
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +49,9 @@ def sdk(router: RouterProcess, key: str = ROUTER_KEY) -> openai.OpenAI:
 
 
 def route(router: RouterProcess, body: dict[str, object], **headers: str) -> httpx.Response:
-    return httpx.post(f"{router.url}/route", json=body, timeout=15,
-                      headers={"X-API-Key": ROUTER_KEY, **headers})
+    return httpx.post(
+        f"{router.url}/route", json=body, timeout=15, headers={"X-API-Key": ROUTER_KEY, **headers}
+    )
 
 
 def test_the_openai_sdk_gets_a_completion_through_the_router(
@@ -57,7 +59,8 @@ def test_the_openai_sdk_gets_a_completion_through_the_router(
 ) -> None:
     with sdk(router) as client:
         raw = client.chat.completions.with_raw_response.create(
-            model="auto", messages=[{"role": "user", "content": "Hello there, how are you?"}])
+            model="auto", messages=[{"role": "user", "content": "Hello there, how are you?"}]
+        )
     completion = raw.parse()
     assert completion.choices[0].message.content.startswith("echo: Hello there")
     assert completion.usage is not None and completion.usage.total_tokens > 0
@@ -74,8 +77,11 @@ def test_the_openai_sdk_streams_through_the_router(
 ) -> None:
     with sdk(router) as client:
         stream = client.chat.completions.create(
-            model="auto", stream=True, stream_options={"include_usage": True},
-            messages=[{"role": "user", "content": "Tell me a long story about the sea"}])
+            model="auto",
+            stream=True,
+            stream_options={"include_usage": True},
+            messages=[{"role": "user", "content": "Tell me a long story about the sea"}],
+        )
         chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text.startswith("echo: Tell me a long story")
@@ -114,7 +120,10 @@ def test_azure_foundry_and_azure_openai_wire_formats(
     ],
 )
 def test_a_failing_head_falls_back_and_says_why(
-    router: RouterProcess, fake_upstream: FakeUpstream, step: dict[str, object], code: str,
+    router: RouterProcess,
+    fake_upstream: FakeUpstream,
+    step: dict[str, object],
+    code: str,
     status: int | None,
 ) -> None:
     fake_upstream.script("oa-model", step, repeat=True)
@@ -123,7 +132,8 @@ def test_a_failing_head_falls_back_and_says_why(
     body = response.json()
     assert body["deployment"] == "foundry"
     assert body["routing"]["fallbacks"] == [
-        {"deployment": "oa", "code": code, "upstream_status": status}]
+        {"deployment": "oa", "code": code, "upstream_status": status}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -135,8 +145,11 @@ def test_a_failing_head_falls_back_and_says_why(
     ],
 )
 def test_when_every_deployment_fails_the_error_names_them_and_hides_upstream_text(
-    router: RouterProcess, fake_upstream: FakeUpstream, step: dict[str, object],
-    http_status: int, code: str,
+    router: RouterProcess,
+    fake_upstream: FakeUpstream,
+    step: dict[str, object],
+    http_status: int,
+    code: str,
 ) -> None:
     fake_upstream.script("*", step, repeat=True)
     response = route(router, {"prompt": "Hello", "language_hint": "en"})
@@ -155,7 +168,8 @@ def test_a_stream_broken_after_the_first_byte_is_not_retried_elsewhere(
     fake_upstream.script("oa-model", {"kind": "drop_mid_stream"})
     with sdk(router) as client, pytest.raises(openai.APIError):
         for _ in client.chat.completions.create(
-            model="auto", stream=True, messages=[{"role": "user", "content": "Hi there"}]):
+            model="auto", stream=True, messages=[{"role": "user", "content": "Hi there"}]
+        ):
             pass
     assert fake_upstream.hits("foundry-model") == 0
 
@@ -165,8 +179,11 @@ def test_a_stream_that_fails_before_the_first_byte_fails_over(
 ) -> None:
     fake_upstream.script("oa-model", {"status": 503}, repeat=True)
     with sdk(router) as client:
-        chunks = list(client.chat.completions.create(
-            model="auto", stream=True, messages=[{"role": "user", "content": "Hi there"}]))
+        chunks = list(
+            client.chat.completions.create(
+                model="auto", stream=True, messages=[{"role": "user", "content": "Hi there"}]
+            )
+        )
     assert chunks[0].model == "foundry"
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
 

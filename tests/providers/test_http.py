@@ -22,23 +22,32 @@ from airouter.providers.base import ChatRequest
 from airouter.providers.http import HttpChatProvider
 
 COMPLETION = {
-    "id": "x", "object": "chat.completion", "created": 1, "model": "m",
-    "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"},
-                 "finish_reason": "stop"}],
+    "id": "x",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "m",
+    "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}
+    ],
     "usage": {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9},
 }
-REQUEST = ChatRequest([{"role": "user", "content": "hello"}], max_tokens=5,
-                      correlation_id="cid-1")
+REQUEST = ChatRequest([{"role": "user", "content": "hello"}], max_tokens=5, correlation_id="cid-1")
 
 
 def deployment(**overrides: object) -> Deployment:
-    base: dict[str, object] = {"name": "d", "provider": "openai", "model": "gpt-x",
-                               "endpoint": "https://up.test/v1", "api_key_env": "K"}
+    base: dict[str, object] = {
+        "name": "d",
+        "provider": "openai",
+        "model": "gpt-x",
+        "endpoint": "https://up.test/v1",
+        "api_key_env": "K",
+    }
     return Deployment.model_validate({**base, **overrides})
 
 
-def provider(handler: Callable[[httpx.Request], httpx.Response], **overrides: object
-             ) -> HttpChatProvider:
+def provider(
+    handler: Callable[[httpx.Request], httpx.Response], **overrides: object
+) -> HttpChatProvider:
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     return HttpChatProvider(deployment(**overrides), client, "sekret")
 
@@ -47,13 +56,24 @@ def provider(handler: Callable[[httpx.Request], httpx.Response], **overrides: ob
     ("overrides", "url", "auth_header", "body_model"),
     [
         ({}, "https://up.test/v1/chat/completions", ("authorization", "Bearer sekret"), "gpt-x"),
-        ({"provider": "azure", "endpoint": "https://f.services.ai.azure.com"},
-         "https://f.services.ai.azure.com/models/chat/completions?api-version=2024-05-01-preview",
-         ("api-key", "sekret"), "gpt-x"),
-        ({"provider": "azure", "azure_api": "openai", "endpoint": "https://r.openai.azure.com",
-          "api_version": "2024-06-01"},
-         "https://r.openai.azure.com/openai/deployments/gpt-x/chat/completions"
-         "?api-version=2024-06-01", ("api-key", "sekret"), None),
+        (
+            {"provider": "azure", "endpoint": "https://f.services.ai.azure.com"},
+            "https://f.services.ai.azure.com/models/chat/completions?api-version=2024-05-01-preview",
+            ("api-key", "sekret"),
+            "gpt-x",
+        ),
+        (
+            {
+                "provider": "azure",
+                "azure_api": "openai",
+                "endpoint": "https://r.openai.azure.com",
+                "api_version": "2024-06-01",
+            },
+            "https://r.openai.azure.com/openai/deployments/gpt-x/chat/completions"
+            "?api-version=2024-06-01",
+            ("api-key", "sekret"),
+            None,
+        ),
     ],
 )
 async def test_each_provider_kind_speaks_its_wire_format(
@@ -67,7 +87,10 @@ async def test_each_provider_kind_speaks_its_wire_format(
 
     result = await provider(handler, **overrides).complete(REQUEST)
     assert (result.content, result.usage.prompt_tokens, result.usage.completion_tokens) == (
-        "hi", 7, 2)
+        "hi",
+        7,
+        2,
+    )
     sent = seen[0]
     assert str(sent.url) == url
     assert sent.headers[auth_header[0]] == auth_header[1]
@@ -120,9 +143,11 @@ async def test_malformed_answers_are_the_upstreams_fault(
 
 @pytest.mark.parametrize(
     ("exc", "error"),
-    [(httpx.ConnectError("refused"), UpstreamConnectionError),
-     (httpx.ReadTimeout("slow"), UpstreamTimeout),
-     (httpx.RemoteProtocolError("reset"), UpstreamConnectionError)],
+    [
+        (httpx.ConnectError("refused"), UpstreamConnectionError),
+        (httpx.ReadTimeout("slow"), UpstreamTimeout),
+        (httpx.RemoteProtocolError("reset"), UpstreamConnectionError),
+    ],
 )
 async def test_transport_failures_become_transient_upstream_errors(
     exc: Exception, error: type[UpstreamError]
@@ -141,8 +166,13 @@ def sse(*events: str) -> bytes:
 
 def chunk(content: str | None = None, finish: str | None = None) -> str:
     delta = {"content": content} if content is not None else {}
-    return json.dumps({"object": "chat.completion.chunk", "model": "m",
-                       "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+    return json.dumps(
+        {
+            "object": "chat.completion.chunk",
+            "model": "m",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+    )
 
 
 async def test_a_stream_yields_deltas_then_usage_and_asks_for_usage() -> None:
@@ -151,9 +181,11 @@ async def test_a_stream_yields_deltas_then_usage_and_asks_for_usage() -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, content=sse(chunk("Hel"), chunk("lo"), chunk(None, "stop"),
-                                               usage, "[DONE]"),
-                              headers={"content-type": "text/event-stream"})
+        return httpx.Response(
+            200,
+            content=sse(chunk("Hel"), chunk("lo"), chunk(None, "stop"), usage, "[DONE]"),
+            headers={"content-type": "text/event-stream"},
+        )
 
     chunks = [c async for c in provider(handler).stream(REQUEST)]
     assert "".join(c.delta for c in chunks) == "Hello"

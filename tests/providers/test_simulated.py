@@ -21,16 +21,25 @@ def sim(failure_rate: float = 0.0, seed: int = 1) -> tuple[SimulatedProvider, li
     async def sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    d = Deployment.model_validate({
-        "name": "sim", "provider": "simulated", "model": "Sim-1",
-        "simulation": {"latency_ms_median": 50, "latency_ms_p95": 100,
-                       "failure_rate": failure_rate}})
+    d = Deployment.model_validate(
+        {
+            "name": "sim",
+            "provider": "simulated",
+            "model": "Sim-1",
+            "simulation": {
+                "latency_ms_median": 50,
+                "latency_ms_p95": 100,
+                "failure_rate": failure_rate,
+            },
+        }
+    )
     return SimulatedProvider(d, rng=random.Random(seed), sleep=sleep), slept
 
 
 def ask(text: str, **kw: object) -> ChatRequest:
-    return ChatRequest([{"role": "system", "content": "be nice"},
-                        {"role": "user", "content": text}], **kw)  # type: ignore[arg-type]
+    return ChatRequest(
+        [{"role": "system", "content": "be nice"}, {"role": "user", "content": text}], **kw
+    )  # type: ignore[arg-type]
 
 
 async def test_the_same_prompt_always_gets_the_same_answer_with_real_token_counts() -> None:
@@ -55,14 +64,14 @@ async def test_latency_follows_the_configured_distribution_through_the_injected_
 
 async def test_failures_happen_at_the_configured_rate() -> None:
     p, _ = sim(failure_rate=0.3)
-    failures = 0
+    errors: list[UpstreamServerError] = []
     for _ in range(1000):
         try:
             await p.complete(ask("hi"))
         except UpstreamServerError as exc:
-            assert exc.transient and exc.upstream_status == 503
-            failures += 1
-    assert 240 <= failures <= 360
+            errors.append(exc)
+    assert 240 <= len(errors) <= 360
+    assert all(e.transient and e.upstream_status == 503 for e in errors)
 
 
 SCHEMA = {
@@ -76,9 +85,16 @@ SCHEMA = {
     },
     "required": ["is_compliant", "confidence", "violations", "severity"],
     "additionalProperties": False,
-    "$defs": {"violation": {"type": "object", "properties": {
-        "type": {"type": "string", "minLength": 3}, "count": {"type": "integer"}},
-        "required": ["type", "count"]}},
+    "$defs": {
+        "violation": {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string", "minLength": 3},
+                "count": {"type": "integer"},
+            },
+            "required": ["type", "count"],
+        }
+    },
 }
 
 

@@ -25,8 +25,10 @@ def router_app(api_key: str | None = None, max_body_bytes: int = 1024 * 1024) ->
     from airouter.providers.simulated import SimulatedProvider
 
     config = load_routing_config(environ={})
-    providers = {d.name: SimulatedProvider(d, rng=random.Random(0), sleep=_no_sleep)
-                 for d in config.deployments}
+    providers = {
+        d.name: SimulatedProvider(d, rng=random.Random(0), sleep=_no_sleep)
+        for d in config.deployments
+    }
     settings = Settings(router_api_key=api_key, max_body_bytes=max_body_bytes)
     return create_router_app(settings, config, RouterParts(providers=providers, environ={}))
 

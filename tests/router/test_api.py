@@ -9,8 +9,10 @@ from tests.router.conftest import client_for, router_app
 
 
 async def test_route_answers_with_the_seed_contract(client: httpx.AsyncClient) -> None:
-    response = await client.post("/route", json={
-        "prompt": "Salut ! Tu peux m'aider ?", "type_hint": "chat", "language_hint": "fr"})
+    response = await client.post(
+        "/route",
+        json={"prompt": "Salut ! Tu peux m'aider ?", "type_hint": "chat", "language_hint": "fr"},
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["deployment"] == "mistral-large"
@@ -51,8 +53,9 @@ async def test_invalid_input_is_400_with_the_one_error_shape(
 
 
 async def test_non_json_body_is_400(client: httpx.AsyncClient) -> None:
-    response = await client.post("/route", content=b"{oops",
-                                 headers={"content-type": "application/json"})
+    response = await client.post(
+        "/route", content=b"{oops", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_request"
 
@@ -69,14 +72,18 @@ async def test_bodies_over_the_limit_are_413(declared: bool) -> None:
     async with client_for(router_app(max_body_bytes=2048)) as client:
         payload = b'{"prompt": "' + b"a" * 4096 + b'"}'
         if declared:
-            response = await client.post("/route", content=payload,
-                                         headers={"content-type": "application/json"})
+            response = await client.post(
+                "/route", content=payload, headers={"content-type": "application/json"}
+            )
         else:
+
             async def chunks():  # type: ignore[no-untyped-def]
                 for i in range(0, len(payload), 512):
-                    yield payload[i:i + 512]
-            response = await client.post("/route", content=chunks(),
-                                         headers={"content-type": "application/json"})
+                    yield payload[i : i + 512]
+
+            response = await client.post(
+                "/route", content=chunks(), headers={"content-type": "application/json"}
+            )
         assert response.status_code == 413
         assert response.json()["error"]["code"] == "payload_too_large"
         small = await client.post("/route", json={"prompt": "short"})
@@ -85,10 +92,13 @@ async def test_bodies_over_the_limit_are_413(declared: bool) -> None:
 
 async def test_chat_completions_auto_routes_and_a_name_pins(client: httpx.AsyncClient) -> None:
     messages = [{"role": "user", "content": "Write a slogan for my new photo set"}]
-    auto = await client.post("/v1/chat/completions", json={
-        "model": "auto", "messages": messages, "type_hint": "creative", "client_tier": "vip"})
-    pinned = await client.post("/v1/chat/completions", json={
-        "model": "deepseek-r1", "messages": messages})
+    auto = await client.post(
+        "/v1/chat/completions",
+        json={"model": "auto", "messages": messages, "type_hint": "creative", "client_tier": "vip"},
+    )
+    pinned = await client.post(
+        "/v1/chat/completions", json={"model": "deepseek-r1", "messages": messages}
+    )
     assert auto.status_code == pinned.status_code == 200
     assert auto.json()["model"] == "llama-3.3-70b"
     assert auto.json()["object"] == "chat.completion"
@@ -98,11 +108,15 @@ async def test_chat_completions_auto_routes_and_a_name_pins(client: httpx.AsyncC
 async def test_chat_completions_rejects_unknown_models_and_empty_messages(
     client: httpx.AsyncClient,
 ) -> None:
-    ghost = await client.post("/v1/chat/completions", json={
-        "model": "ghost", "messages": [{"role": "user", "content": "hi"}]})
+    ghost = await client.post(
+        "/v1/chat/completions",
+        json={"model": "ghost", "messages": [{"role": "user", "content": "hi"}]},
+    )
     empty = await client.post("/v1/chat/completions", json={"model": "auto", "messages": []})
-    system_only = await client.post("/v1/chat/completions", json={
-        "model": "auto", "messages": [{"role": "system", "content": "x"}]})
+    system_only = await client.post(
+        "/v1/chat/completions",
+        json={"model": "auto", "messages": [{"role": "system", "content": "x"}]},
+    )
     assert [r.status_code for r in (ghost, empty, system_only)] == [400, 400, 400]
     assert "ghost" in ghost.json()["error"]["message"]
 

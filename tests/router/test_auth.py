@@ -27,8 +27,11 @@ async def call(api_key: str | None, path: str, headers: dict[str, str]) -> httpx
 
 
 @settings(max_examples=60, deadline=None)
-@given(presented=st.one_of(st.none(), keys), style=st.sampled_from(["x-api-key", "bearer"]),
-       path=st.sampled_from(PATHS))
+@given(
+    presented=st.one_of(st.none(), keys),
+    style=st.sampled_from(["x-api-key", "bearer"]),
+    path=st.sampled_from(PATHS),
+)
 async def test_a_wrong_or_missing_key_is_401_with_the_json_error(
     presented: str | None, style: str, path: str
 ) -> None:
@@ -51,8 +54,11 @@ async def test_the_valid_key_is_never_401(style: str, path: str) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(presented=st.one_of(st.none(), keys), style=st.sampled_from(["x-api-key", "bearer"]),
-       path=st.sampled_from(PATHS))
+@given(
+    presented=st.one_of(st.none(), keys),
+    style=st.sampled_from(["x-api-key", "bearer"]),
+    path=st.sampled_from(PATHS),
+)
 async def test_with_no_key_configured_nothing_is_401(
     presented: str | None, style: str, path: str
 ) -> None:

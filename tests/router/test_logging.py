@@ -17,10 +17,14 @@ prompts = st.text(min_size=8, max_size=60).filter(lambda s: s.strip() and len(s.
 
 requests = st.one_of(
     st.builds(lambda p: ("POST", "/route", {"prompt": "SECRET-PROMPT " + p}), prompts),
-    st.builds(lambda p: ("POST", "/v1/chat/completions",
-                         {"model": "auto", "messages": [{"role": "user",
-                                                         "content": "SECRET-PROMPT " + p}]}),
-              prompts),
+    st.builds(
+        lambda p: (
+            "POST",
+            "/v1/chat/completions",
+            {"model": "auto", "messages": [{"role": "user", "content": "SECRET-PROMPT " + p}]},
+        ),
+        prompts,
+    ),
     st.just(("POST", "/route", {"prompt": ""})),
     st.just(("POST", "/route", {"prompt": "x", "type_hint": "poetry"})),
     st.just(("POST", "/v1/chat/completions", {"model": "ghost", "messages": []})),
@@ -30,8 +34,7 @@ requests = st.one_of(
 
 
 @settings(max_examples=50, deadline=None)
-@given(batch=st.lists(st.tuples(requests, st.booleans(), st.booleans()), min_size=1,
-                      max_size=4))
+@given(batch=st.lists(st.tuples(requests, st.booleans(), st.booleans()), min_size=1, max_size=4))
 async def test_every_request_logs_every_field_with_its_correlation_id(
     batch: list[tuple[tuple[str, str, Any], bool, bool]],
 ) -> None:
@@ -47,7 +50,7 @@ async def test_every_request_logs_every_field_with_its_correlation_id(
             events = [e for e in logs if e["event"] == "request"]
             assert len(events) == 1
             event = events[0]
-            assert REQUIRED <= event.keys()
+            assert event.keys() >= REQUIRED
             cid = response.headers["x-correlation-id"]
             assert event["correlation_id"] == cid
             if give_cid:

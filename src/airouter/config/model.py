@@ -78,8 +78,9 @@ class Deployment(_Frozen):
         if self.provider == "simulated":
             return self
         if not self.endpoint or not self.endpoint.startswith(("http://", "https://")):
-            raise ValueError(f"deployment {self.name!r}: provider {self.provider} needs an "
-                             "http(s) endpoint")
+            raise ValueError(
+                f"deployment {self.name!r}: provider {self.provider} needs an http(s) endpoint"
+            )
         if self.provider == "azure" and not self.api_key_env:
             raise ValueError(f"deployment {self.name!r}: azure deployments need api_key_env")
         return self
@@ -154,13 +155,17 @@ class RoutingConfig(_Frozen):
         for rule in self.rules:
             unknown = [n for n in rule.chain if n not in known]
             if unknown:
-                raise ValueError(f"rule {rule.name!r} names unknown deployment(s): "
-                                 f"{', '.join(unknown)}; known: {', '.join(names)}")
+                raise ValueError(
+                    f"rule {rule.name!r} names unknown deployment(s): "
+                    f"{', '.join(unknown)}; known: {', '.join(names)}"
+                )
         if self.legacy_deployment is not None and self.legacy_deployment not in known:
             raise ValueError(f"legacy_deployment {self.legacy_deployment!r} is not a deployment")
         if self.rules[-1].when != RuleMatch():
-            raise ValueError(f"the last rule ({self.rules[-1].name!r}) must match everything "
-                             "(no 'when'), so every request has a route")
+            raise ValueError(
+                f"the last rule ({self.rules[-1].name!r}) must match everything "
+                "(no 'when'), so every request has a route"
+            )
         return self
 
     def deployment(self, name: str) -> Deployment:

@@ -25,7 +25,7 @@ from airouter.errors import (
     UpstreamTimeout,
     classify_status,
 )
-from airouter.providers.base import ChatRequest, ChatResult, StreamChunk, Usage
+from airouter.providers.base import ChatRequest, ChatResult, StreamChunk
 from airouter.providers.wire import parse_chunk, parse_completion
 from airouter.resilience.retry import parse_retry_after
 
@@ -53,8 +53,9 @@ def endpoint_for(deployment: Deployment, api_key: str | None) -> Endpoint:
         url = f"{base}/openai/deployments/{deployment.model}/chat/completions?api-version={version}"
         return Endpoint(url, headers, None)
     version = deployment.api_version or AZURE_INFERENCE_API_VERSION
-    return Endpoint(f"{base}/models/chat/completions?api-version={version}", headers,
-                    deployment.model)
+    return Endpoint(
+        f"{base}/models/chat/completions?api-version={version}", headers, deployment.model
+    )
 
 
 class HttpChatProvider:
@@ -65,8 +66,9 @@ class HttpChatProvider:
         self._client = client
         self._endpoint = endpoint_for(deployment, api_key)
         t = deployment.timeout
-        self._timeout = httpx.Timeout(connect=t.connect, read=t.first_byte, write=t.first_byte,
-                                      pool=t.connect)
+        self._timeout = httpx.Timeout(
+            connect=t.connect, read=t.first_byte, write=t.first_byte, pool=t.connect
+        )
 
     @property
     def deployment(self) -> Deployment:
@@ -118,7 +120,10 @@ class HttpChatProvider:
         if request.correlation_id:
             headers["X-Correlation-ID"] = request.correlation_id
         http_request = self._client.build_request(
-            "POST", self._endpoint.url, content=self._body(request, stream), headers=headers,
+            "POST",
+            self._endpoint.url,
+            content=self._body(request, stream),
+            headers=headers,
             timeout=self._timeout,
         )
         response = await self._client.send(http_request, stream=True)
@@ -157,4 +162,3 @@ class HttpChatProvider:
             ) from None
         except (orjson.JSONDecodeError, UnicodeDecodeError):
             raise UpstreamBadResponse(f"{name} sent malformed JSON", deployment=name) from None
-

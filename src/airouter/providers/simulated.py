@@ -78,8 +78,9 @@ class SimulatedProvider:
     def _maybe_fail(self) -> None:
         if self._rng.random() < self._deployment.simulation.failure_rate:
             name = self._deployment.name
-            raise UpstreamServerError(f"{name} (simulated) failed", deployment=name,
-                                      upstream_status=503)
+            raise UpstreamServerError(
+                f"{name} (simulated) failed", deployment=name, upstream_status=503
+            )
 
     def _answer(self, request: ChatRequest) -> tuple[str, str]:
         prompt = _last_user_text(request)
@@ -92,8 +93,9 @@ class SimulatedProvider:
             return orjson.dumps({"answer": " ".join(words[:12])}).decode(), "stop"
         digest = hashlib.sha256(prompt.encode()).digest()
         opener = _OPENERS[digest[0] % len(_OPENERS)]
-        text = (f"{opener} You wrote about {' '.join(words[:8])}. "
-                f"[{self._deployment.model}, simulated]")
+        text = (
+            f"{opener} You wrote about {' '.join(words[:8])}. [{self._deployment.model}, simulated]"
+        )
         return _truncate(text, request.max_tokens)
 
 

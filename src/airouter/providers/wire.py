@@ -59,8 +59,9 @@ def _json(deployment: str, body: bytes) -> dict[str, Any]:
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
-        raise UpstreamBadResponse(f"{deployment} sent malformed JSON", deployment=deployment) \
-            from None
+        raise UpstreamBadResponse(
+            f"{deployment} sent malformed JSON", deployment=deployment
+        ) from None
     if not isinstance(data, dict):
         raise UpstreamBadResponse(f"{deployment} sent a non-object body", deployment=deployment)
     return data

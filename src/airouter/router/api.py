@@ -53,9 +53,15 @@ def record(request: Request, plan: Plan, outcome: Outcome | None = None) -> None
     if outcome is not None:
         d = outcome.deployment
         usage = outcome.result.usage
-        facts.update(model=d.model, deployment=d.name, region=d.region,
-                     tokens_in=usage.prompt_tokens, tokens_out=usage.completion_tokens,
-                     cost_usd=round(outcome.cost_usd, 8), fallbacks=len(outcome.skipped))
+        facts.update(
+            model=d.model,
+            deployment=d.name,
+            region=d.region,
+            tokens_in=usage.prompt_tokens,
+            tokens_out=usage.completion_tokens,
+            cost_usd=round(outcome.cost_usd, 8),
+            fallbacks=len(outcome.skipped),
+        )
 
 
 def build_router_api(service: RouterService) -> APIRouter:
@@ -75,33 +81,43 @@ def build_router_api(service: RouterService) -> APIRouter:
         cid = correlation_id_of(request.scope)
         plan = service.plan(body.messages(), body.hints())
         record(request, plan)
-        chat = ChatRequest(body.messages(), body.max_tokens, body.temperature,
-                           correlation_id=cid)
+        chat = ChatRequest(body.messages(), body.max_tokens, body.temperature, correlation_id=cid)
         outcome = await service.complete(chat, plan)
         record(request, plan, outcome)
         usage = outcome.result.usage
-        return json_response({
-            "output": outcome.result.content,
-            "model": outcome.deployment.model,
-            "deployment": outcome.deployment.name,
-            "region": outcome.deployment.region,
-            "routing": routing_info(plan, outcome.skipped),
-            "usage": _usage(usage),
-            "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-            "cost_usd": round(outcome.cost_usd, 8),
-            "correlation_id": cid,
-        })
+        return json_response(
+            {
+                "output": outcome.result.content,
+                "model": outcome.deployment.model,
+                "deployment": outcome.deployment.name,
+                "region": outcome.deployment.region,
+                "routing": routing_info(plan, outcome.skipped),
+                "usage": _usage(usage),
+                "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+                "cost_usd": round(outcome.cost_usd, 8),
+                "correlation_id": cid,
+            }
+        )
 
     @api.post("/v1/chat/completions", tags=["openai"])
     async def chat_completions(body: ChatCompletionBody, request: Request) -> Response:
         cid = correlation_id_of(request.scope)
         messages = [m.model_dump(exclude_none=True) for m in body.messages]
         hints = body.hints()
-        plan = (service.plan(messages, hints) if body.model == "auto"
-                else service.pinned(body.model, messages, hints))
+        plan = (
+            service.plan(messages, hints)
+            if body.model == "auto"
+            else service.pinned(body.model, messages, hints)
+        )
         record(request, plan)
-        chat = ChatRequest(messages, body.max_completion_tokens or body.max_tokens,
-                           body.temperature, body.response_format, body.passthrough(), cid)
+        chat = ChatRequest(
+            messages,
+            body.max_completion_tokens or body.max_tokens,
+            body.temperature,
+            body.response_format,
+            body.passthrough(),
+            cid,
+        )
         if body.stream:
             return await _stream(service, request, plan, chat, body.include_usage())
         started = time.perf_counter()
@@ -112,17 +128,28 @@ def build_router_api(service: RouterService) -> APIRouter:
     @api.get("/v1/models", tags=["openai"])
     async def models() -> Response:
         data = [{"id": "auto", "object": "model", "created": 0, "owned_by": "airouter"}]
-        data += [{"id": d.name, "object": "model", "created": 0, "owned_by": d.provider,
-                  "upstream_model": d.model, "region": d.region}
-                 for d in service.config.deployments]
+        data += [
+            {
+                "id": d.name,
+                "object": "model",
+                "created": 0,
+                "owned_by": d.provider,
+                "upstream_model": d.model,
+                "region": d.region,
+            }
+            for d in service.config.deployments
+        ]
         return json_response({"object": "list", "data": data})
 
     return api
 
 
 def _usage(usage: Usage) -> dict[str, int]:
-    return {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-            "total_tokens": usage.total_tokens}
+    return {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+    }
 
 
 def _completion(outcome: Outcome, plan: Plan, cid: str, started: float) -> dict[str, Any]:
@@ -131,11 +158,13 @@ def _completion(outcome: Outcome, plan: Plan, cid: str, started: float) -> dict[
         "object": "chat.completion",
         "created": int(time.time()),
         "model": outcome.deployment.name,
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": outcome.result.content},
-            "finish_reason": outcome.result.finish_reason,
-        }],
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": outcome.result.content},
+                "finish_reason": outcome.result.finish_reason,
+            }
+        ],
         "usage": _usage(outcome.result.usage),
         "airouter": {
             "deployment": outcome.deployment.name,
@@ -157,8 +186,12 @@ async def _stream(
     opened = await service.stream(chat, plan)
     deployment = opened.deployment
     cid = chat.correlation_id
-    base = {"id": f"chatcmpl-{cid}", "object": "chat.completion.chunk",
-            "created": int(time.time()), "model": deployment.name}
+    base = {
+        "id": f"chatcmpl-{cid}",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": deployment.name,
+    }
 
     def event(choices: list[dict[str, Any]], **extra: Any) -> bytes:
         return b"data: " + orjson.dumps({**base, "choices": choices, **extra}) + b"\n\n"
@@ -166,8 +199,9 @@ async def _stream(
     async def body() -> AsyncIterator[bytes]:
         usage: Usage | None = None
         text_parts: list[str] = []
-        yield event([{"index": 0, "delta": {"role": "assistant", "content": ""},
-                      "finish_reason": None}])
+        yield event(
+            [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]
+        )
         try:
             async for chunk in opened.chunks:
                 usage = chunk.usage or usage
@@ -184,13 +218,20 @@ async def _stream(
         yield b"data: [DONE]\n\n"
         cost = deployment.price.cost(final.prompt_tokens, final.completion_tokens)
         facts_of(request.scope).update(
-            model=deployment.model, deployment=deployment.name, region=deployment.region,
-            tokens_in=final.prompt_tokens, tokens_out=final.completion_tokens,
-            cost_usd=round(cost, 8), fallbacks=len(opened.skipped))
+            model=deployment.model,
+            deployment=deployment.name,
+            region=deployment.region,
+            tokens_in=final.prompt_tokens,
+            tokens_out=final.completion_tokens,
+            cost_usd=round(cost, 8),
+            fallbacks=len(opened.skipped),
+        )
 
-    return StreamingResponse(body(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache",
-                                      "X-Airouter-Deployment": deployment.name})
+    return StreamingResponse(
+        body(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Airouter-Deployment": deployment.name},
+    )
 
 
 def _choice(chunk: StreamChunk) -> dict[str, Any]:

@@ -46,11 +46,16 @@ def check_router_auth(settings: Settings) -> None:
     if settings.router_api_key is not None:
         return
     if settings.is_production:
-        raise ConfigError("AI_ROUTER_API_KEY is not set and AIROUTER_ENV=production; "
-                          "set AI_ROUTER_API_KEY to a long random secret")
-    log.warning("auth_disabled", service="router",
-                detail="AI_ROUTER_API_KEY is not set: the router accepts unauthenticated "
-                       "requests. Set it before exposing this port.")
+        raise ConfigError(
+            "AI_ROUTER_API_KEY is not set and AIROUTER_ENV=production; "
+            "set AI_ROUTER_API_KEY to a long random secret"
+        )
+    log.warning(
+        "auth_disabled",
+        service="router",
+        detail="AI_ROUTER_API_KEY is not set: the router accepts unauthenticated "
+        "requests. Set it before exposing this port.",
+    )
 
 
 def router_realm(settings: Settings) -> Realm:
@@ -96,8 +101,13 @@ def create_router_app(
             if parts.http_client is None:
                 await client.aclose()
 
-    app = FastAPI(title="airouter router", version="0.1.0", lifespan=lifespan,
-                  docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title="airouter router",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
     app.include_router(build_router_api(service))
     install_common(app, settings, [router_realm(settings)])
     app.state.router_service = service
@@ -114,6 +124,5 @@ def install_common(app: FastAPI, settings: Settings, realms: list[Realm]) -> Non
 
 def new_http_client() -> httpx.AsyncClient:
     """The one pooled client every HTTP provider shares (keep-alive, bounded pool)."""
-    limits = httpx.Limits(max_connections=512, max_keepalive_connections=128,
-                          keepalive_expiry=30)
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=128, keepalive_expiry=30)
     return httpx.AsyncClient(limits=limits, follow_redirects=False)

@@ -27,8 +27,7 @@ log = structlog.get_logger("airouter.resilience")
 
 
 def log_transition(name: str, old: BreakerStatus, new: BreakerStatus, reason: str) -> None:
-    log.warning("breaker_transition", deployment=name, old=old.value, new=new.value,
-                reason=reason)
+    log.warning("breaker_transition", deployment=name, old=old.value, new=new.value, reason=reason)
 
 
 def retry_policy(settings: RetrySettings) -> RetryPolicy:
@@ -68,10 +67,10 @@ class ResilientCaller:
         rng: random.Random | None = None,
     ) -> ResilientCaller:
         r = config.resilience
-        registry = BreakerRegistry(breaker_config(r.breaker), clock=clock,
-                                   listeners=(log_transition, *listeners))
-        return cls(registry, retry_policy(r.retry), r.deadline, clock=clock, sleep=sleep,
-                   rng=rng)
+        registry = BreakerRegistry(
+            breaker_config(r.breaker), clock=clock, listeners=(log_transition, *listeners)
+        )
+        return cls(registry, retry_policy(r.retry), r.deadline, clock=clock, sleep=sleep, rng=rng)
 
     def deadline_from_now(self) -> float:
         return self._clock() + self.deadline
@@ -81,12 +80,23 @@ class ResilientCaller:
     ) -> T:
         def on_attempt(attempt: int, error: BaseException | None, delay: float | None) -> None:
             if error is not None:
-                log.info("attempt_failed", deployment=name, attempt=attempt,
-                         error=type(error).__name__, retry_in_s=delay)
+                log.info(
+                    "attempt_failed",
+                    deployment=name,
+                    attempt=attempt,
+                    error=type(error).__name__,
+                    retry_in_s=delay,
+                )
 
         return await call_with_resilience(
-            fn, breaker=self.registry.get(name), policy=self.policy, deadline=deadline,
-            clock=self._clock, sleep=self._sleep, rand=self._rng.random, on_attempt=on_attempt,
+            fn,
+            breaker=self.registry.get(name),
+            policy=self.policy,
+            deadline=deadline,
+            clock=self._clock,
+            sleep=self._sleep,
+            rand=self._rng.random,
+            on_attempt=on_attempt,
         )
 
     def snapshot(self) -> dict[str, Any]:

@@ -10,11 +10,23 @@ from airouter.config.model import Complexity, TaskType, Tier
 from airouter.routing.signals import Hints
 
 # OpenAI parameters passed through to the upstream untouched.
-PASSTHROUGH = frozenset({
-    "frequency_penalty", "logit_bias", "logprobs", "n", "parallel_tool_calls",
-    "presence_penalty", "seed", "stop", "tool_choice", "tools", "top_logprobs", "top_p",
-    "user",
-})
+PASSTHROUGH = frozenset(
+    {
+        "frequency_penalty",
+        "logit_bias",
+        "logprobs",
+        "n",
+        "parallel_tool_calls",
+        "presence_penalty",
+        "seed",
+        "stop",
+        "tool_choice",
+        "tools",
+        "top_logprobs",
+        "top_p",
+        "user",
+    }
+)
 
 
 def _language(value: str | None) -> str | None:

@@ -9,6 +9,7 @@ breaker is open, is skipped with its reason and the next one answers.
 from __future__ import annotations
 
 import time
+from functools import partial
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -116,14 +117,20 @@ class RouterService:
             provider = self._providers[name]
             try:
                 value = await self._resilience.call(
-                    name, lambda p=provider: call(p), deadline=deadline,
+                    name,
+                    partial(call, provider),
+                    deadline=deadline,
                     correlation_id=correlation_id,
                 )
             except UpstreamError as exc:
                 skipped.append(Attempt(name, exc.code, exc.upstream_status))
                 last_retry_after = exc.retry_after or last_retry_after
-                log.warning("deployment_skipped", deployment=name, code=exc.code,
-                            upstream_status=exc.upstream_status)
+                log.warning(
+                    "deployment_skipped",
+                    deployment=name,
+                    code=exc.code,
+                    upstream_status=exc.upstream_status,
+                )
                 continue
             return value, provider.deployment, tuple(skipped)
         raise AllDeploymentsFailed(skipped, retry_after=last_retry_after)
@@ -135,7 +142,9 @@ class RouterService:
         }
 
 
-async def _prepend(head: StreamChunk, rest: AsyncIterator[StreamChunk]) -> AsyncIterator[StreamChunk]:
+async def _prepend(
+    head: StreamChunk, rest: AsyncIterator[StreamChunk]
+) -> AsyncIterator[StreamChunk]:
     yield head
     async for chunk in rest:
         yield chunk

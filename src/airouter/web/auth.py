@@ -62,11 +62,18 @@ class AuthMiddleware:
         if realm is None or key_accepted(presented_key(scope["headers"]), realm.keys):
             await self.app(scope, receive, send)
             return
-        body = error_body(401, "unauthorized", "missing or invalid API key",
-                          correlation_id_of(scope))
-        await send({"type": "http.response.start", "status": 401, "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"www-authenticate", f'Bearer realm="{realm.name}"'.encode()),
-        ]})
+        body = error_body(
+            401, "unauthorized", "missing or invalid API key", correlation_id_of(scope)
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"www-authenticate", f'Bearer realm="{realm.name}"'.encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -37,20 +37,33 @@ _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_la
 
 
 def error_body(status: int, code: str, message: str, correlation_id: str) -> bytes:
-    return orjson.dumps({"error": {
-        "type": _TYPES.get(status, "invalid_request_error" if status < 500 else "server_error"),
-        "code": code,
-        "message": message,
-        "correlation_id": correlation_id,
-    }})
+    return orjson.dumps(
+        {
+            "error": {
+                "type": _TYPES.get(
+                    status, "invalid_request_error" if status < 500 else "server_error"
+                ),
+                "code": code,
+                "message": message,
+                "correlation_id": correlation_id,
+            }
+        }
+    )
 
 
 def error_response(
-    status: int, code: str, message: str, correlation_id: str,
+    status: int,
+    code: str,
+    message: str,
+    correlation_id: str,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    return Response(error_body(status, code, message, correlation_id), status_code=status,
-                    media_type="application/json", headers=dict(headers or {}))
+    return Response(
+        error_body(status, code, message, correlation_id),
+        status_code=status,
+        media_type="application/json",
+        headers=dict(headers or {}),
+    )
 
 
 def _retry_after(exc: AirouterError) -> dict[str, str]:
@@ -73,8 +86,12 @@ async def on_airouter_error(request: Request, exc: Exception) -> Response:
             {"deployment": a.deployment, "code": a.code, "upstream_status": a.upstream_status}
             for a in exc.attempts
         ]
-        body = Response(orjson.dumps(payload), status_code=exc.http_status,
-                        media_type="application/json", headers=headers)
+        body = Response(
+            orjson.dumps(payload),
+            status_code=exc.http_status,
+            media_type="application/json",
+            headers=headers,
+        )
     return body
 
 
@@ -92,17 +109,23 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     code = _HTTP_CODES.get(status, "http_error")
-    message = {404: f"no such endpoint: {request.url.path}",
-               405: f"method {request.method} not allowed on {request.url.path}"}.get(
-        status, str(exc.detail))
-    return error_response(status, code, message, correlation_id_of(request.scope),
-                          dict(exc.headers or {}))
+    message = {
+        404: f"no such endpoint: {request.url.path}",
+        405: f"method {request.method} not allowed on {request.url.path}",
+    }.get(status, str(exc.detail))
+    return error_response(
+        status, code, message, correlation_id_of(request.scope), dict(exc.headers or {})
+    )
 
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:
     log.error("unhandled_error", error_type=type(exc).__name__)
-    return error_response(500, "internal_error", "internal error; see the server log",
-                          correlation_id_of(request.scope))
+    return error_response(
+        500,
+        "internal_error",
+        "internal error; see the server log",
+        correlation_id_of(request.scope),
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

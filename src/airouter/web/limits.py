@@ -52,13 +52,23 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _reject(self, scope: Scope, send: Send) -> None:
-        body = error_body(413, "payload_too_large",
-                          f"request body exceeds {self.max_bytes} bytes",
-                          correlation_id_of(scope))
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
+        body = error_body(
+            413,
+            "payload_too_large",
+            f"request body exceeds {self.max_bytes} bytes",
+            correlation_id_of(scope),
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
