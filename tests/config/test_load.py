@@ -81,3 +81,12 @@ def test_a_missing_key_variable_names_the_deployment_and_the_variable(tmp_path: 
 def test_an_unreadable_path_names_the_setting(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"AIROUTER_CONFIG=.*cannot read it"):
         load_routing_config(tmp_path / "missing.yaml", {})
+
+
+def test_the_shipped_real_world_example_is_valid_once_its_keys_are_set() -> None:
+    example = Path(__file__).parents[2] / "examples" / "azure-foundry.yaml"
+    keys = {"AZURE_AI_KEY": "k", "AZURE_OPENAI_KEY": "k"}
+    config = load_routing_config(example, keys)
+    assert config.deployment("legacy-gpt-4o").azure_api == "openai"
+    with pytest.raises(ConfigError, match="AZURE_OPENAI_KEY"):
+        load_routing_config(example, {"AZURE_AI_KEY": "k"})
