@@ -51,7 +51,7 @@ def resolve(hints: Hints, detection: DetectionLike | None) -> Resolved:
         if hinted is not None:
             parts.append(f"{field}={hinted} (hint)")
             return hinted
-        parts.append(f"{field}={detected} (detected)")
+        parts.append(f"{field}={detected} " + ("(detected)" if d else "(assumed: no detector)"))
         return detected
 
     d = detection
