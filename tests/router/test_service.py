@@ -1,0 +1,158 @@
+"""The chain walker with scripted providers, an injected clock and no real sleeping."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Iterable
+
+import pytest
+
+from airouter.config import load_routing_config
+from airouter.config.model import Deployment, RoutingConfig
+from airouter.errors import (
+    AllDeploymentsFailed,
+    UpstreamError,
+    UpstreamRejected,
+    UpstreamServerError,
+)
+from airouter.providers.base import ChatRequest, ChatResult, StreamChunk, Usage
+from airouter.router.caller import ResilientCaller
+from airouter.router.service import RouterService
+from airouter.routing.signals import Hints
+
+REQUEST = ChatRequest([{"role": "user", "content": "hi"}], correlation_id="c")
+HINTS = Hints(type="chat", complexity="low", language="en")  # default rule: llama → mistral
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Scripted:
+    """A provider answering from a script: an exception to raise, or text to return."""
+
+    def __init__(self, deployment: Deployment, script: Iterable[Exception | str]) -> None:
+        self._deployment = deployment
+        self._script = list(script)
+        self.calls = 0
+
+    @property
+    def deployment(self) -> Deployment:
+        return self._deployment
+
+    def _next(self) -> str:
+        self.calls += 1
+        step = self._script[min(self.calls, len(self._script)) - 1]
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        return ChatResult(self._next(), self._deployment.model, Usage(3, 4))
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        text = self._next()
+        for word in text.split():
+            yield StreamChunk(delta=word)
+        yield StreamChunk(finish_reason="stop", usage=Usage(3, 4))
+
+
+def service(
+    config: RoutingConfig,
+    replace: dict[str, Scripted] | None = None,
+    **scripts: list[Exception | str],
+) -> tuple[RouterService, dict[str, Scripted], ResilientCaller]:
+    clock = Clock()
+    providers = {d.name: Scripted(d, scripts.get(d.name, ["ok"])) for d in config.deployments}
+    providers.update(replace or {})
+    caller = ResilientCaller.from_config(
+        config, clock=clock, sleep=clock.sleep, rng=random.Random(1)
+    )
+    return RouterService(config, providers, None, caller), providers, caller
+
+
+def failing(name: str, status: int = 503) -> UpstreamError:
+    return UpstreamServerError("boom", deployment=name, upstream_status=status)
+
+
+CONFIG = load_routing_config(environ={})
+
+
+async def test_every_failed_attempt_reaches_the_breaker_no_layer_swallows_it() -> None:
+    svc, providers, caller = service(CONFIG, **{"llama-3.3-70b": [failing("llama-3.3-70b")]})
+    outcome = await svc.complete(REQUEST, svc.plan(REQUEST.messages, HINTS))
+    assert outcome.deployment.name == "mistral-large"
+    attempts = providers["llama-3.3-70b"].calls
+    assert attempts == CONFIG.resilience.retry.max_retries + 1
+    snap = caller.snapshot()["llama-3.3-70b"]
+    assert snap["failures_in_window"] == attempts
+    assert snap["calls_in_window"] == attempts
+
+
+async def test_an_open_breaker_skips_the_deployment_without_calling_it() -> None:
+    svc, providers, caller = service(CONFIG, **{"llama-3.3-70b": [failing("llama-3.3-70b")]})
+    plan = svc.plan(REQUEST.messages, HINTS)
+    for _ in range(3):
+        await svc.complete(REQUEST, plan)
+    assert caller.snapshot()["llama-3.3-70b"]["state"] == "open"
+    calls = providers["llama-3.3-70b"].calls
+    outcome = await svc.complete(REQUEST, plan)
+    assert providers["llama-3.3-70b"].calls == calls
+    assert [a.code for a in outcome.skipped] == ["circuit_open"]
+
+
+async def test_a_rejected_request_is_not_retried_and_not_held_against_the_provider() -> None:
+    rejected = UpstreamRejected("no", deployment="llama-3.3-70b", upstream_status=400)
+    svc, providers, caller = service(CONFIG, **{"llama-3.3-70b": [rejected]})
+    outcome = await svc.complete(REQUEST, svc.plan(REQUEST.messages, HINTS))
+    assert providers["llama-3.3-70b"].calls == 1
+    assert outcome.skipped[0].code == "upstream_rejected"
+    assert caller.snapshot()["llama-3.3-70b"]["failures_in_window"] == 0
+
+
+async def test_when_the_whole_chain_fails_the_error_lists_each_deployment() -> None:
+    svc, _, _ = service(
+        CONFIG,
+        **{
+            "llama-3.3-70b": [failing("llama-3.3-70b")],
+            "mistral-large": [failing("mistral-large", 500)],
+        },
+    )
+    with pytest.raises(AllDeploymentsFailed) as caught:
+        await svc.complete(REQUEST, svc.plan(REQUEST.messages, HINTS))
+    assert [(a.deployment, a.upstream_status) for a in caught.value.attempts] == [
+        ("llama-3.3-70b", 503),
+        ("mistral-large", 500),
+    ]
+    assert caught.value.http_status == 502
+
+
+async def test_a_stream_fails_over_only_before_its_first_chunk() -> None:
+    svc, providers, _ = service(CONFIG, **{"llama-3.3-70b": [failing("llama-3.3-70b")]})
+    opened = await svc.stream(REQUEST, svc.plan(REQUEST.messages, HINTS))
+    text = [c.delta async for c in opened.chunks]
+    assert opened.deployment.name == "mistral-large"
+    assert providers["llama-3.3-70b"].calls == CONFIG.resilience.retry.max_retries + 1
+    assert "".join(text) == "ok"
+
+
+async def test_an_error_after_the_first_chunk_reaches_the_caller() -> None:
+    class Breaks(Scripted):
+        async def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+            yield StreamChunk(delta="partial")
+            raise failing("llama-3.3-70b")
+
+    llama = CONFIG.deployment("llama-3.3-70b")
+    svc, providers, _ = service(CONFIG, replace={"llama-3.3-70b": Breaks(llama, ["x"])})
+    opened = await svc.stream(REQUEST, svc.plan(REQUEST.messages, HINTS))
+    with pytest.raises(UpstreamServerError):
+        async for _ in opened.chunks:
+            pass
+    assert providers["mistral-large"].calls == 0
