@@ -15,6 +15,8 @@
     │   ├── UpstreamServerError      upstream_error         502   transient, provider fault
     │   ├── UpstreamBadResponse      upstream_bad_response  502   provider fault, not retried
     │   ├── UpstreamRejected         upstream_rejected      502   the upstream refused our request
+    │   ├── AgentOutputInvalid       agent_output_invalid   502   provider fault: unparseable or
+    │   │                                                         schema-invalid agent answer
     │   └── CircuitOpen              circuit_open           503   the breaker refused the call
     └── AllDeploymentsFailed         all_deployments_failed 502/504, names every deployment tried
 
@@ -150,6 +152,14 @@ class UpstreamRejected(UpstreamError):
 
     code = "upstream_rejected"
     http_status = 502
+
+
+class AgentOutputInvalid(UpstreamError):
+    """An agent's answer is not JSON or breaks its schema: the model failed, fail closed."""
+
+    code = "agent_output_invalid"
+    http_status = 502
+    provider_fault = True
 
 
 class CircuitOpen(UpstreamError):
