@@ -1,0 +1,1 @@
+"""The sticky per-user canary: bucketing and provider selection (pure)."""
