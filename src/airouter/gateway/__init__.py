@@ -1,0 +1,1 @@
+"""The gateway: the application's AI API, its agents, and the path each request takes."""
