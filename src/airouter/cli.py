@@ -17,7 +17,7 @@ from airouter.config.load import load_routing_config
 from airouter.errors import ConfigError
 from airouter.logs import configure_logging
 from airouter.routing.signals import Hints
-from airouter.server import ROLE_ENV
+from airouter.server import ROLE_ENV, preflight
 from airouter.settings import Role, load_settings
 
 app = typer.Typer(
@@ -47,7 +47,7 @@ def serve(
     try:
         settings = load_settings()
         configure_logging(settings.log_level, settings.log_format)
-        load_routing_config(settings.config_path)  # fail here, before binding, on a bad config
+        preflight(settings, role)  # fail here, before binding, with a clear message
     except ConfigError as exc:
         _fail(exc.message)
     os.environ[ROLE_ENV] = role

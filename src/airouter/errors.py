@@ -18,7 +18,8 @@
     │   ├── AgentOutputInvalid       agent_output_invalid   502   provider fault: unparseable or
     │   │                                                         schema-invalid agent answer
     │   └── CircuitOpen              circuit_open           503   the breaker refused the call
-    └── AllDeploymentsFailed         all_deployments_failed 502/504, names every deployment tried
+    ├── AllDeploymentsFailed         all_deployments_failed 502/504, names every deployment tried
+    └── ProvidersFailed              providers_failed       502/504, the gateway's paths all failed
 
 "Transient" failures are worth retrying; "provider fault" failures count against a
 deployment's circuit breaker and the canary's error rate. A caller's bad request is
@@ -201,3 +202,16 @@ def classify_status(status: int) -> type[UpstreamError]:
     if status >= 500:
         return UpstreamServerError
     return UpstreamRejected
+
+
+class ProvidersFailed(AirouterError):
+    """The gateway's paths (foundry, then legacy when fallback is on) all failed."""
+
+    code = "providers_failed"
+
+    def __init__(self, reasons: Sequence[tuple[str, str]]) -> None:
+        said = "; ".join(f"{provider} failed ({code})" for provider, code in reasons)
+        super().__init__(said or "no provider could answer")
+        self.reasons = tuple(reasons)
+        timeouts = bool(reasons) and all(code == UpstreamTimeout.code for _, code in reasons)
+        self.http_status = 504 if timeouts else 502

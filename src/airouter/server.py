@@ -9,17 +9,39 @@ import os
 
 from fastapi import FastAPI
 
+from airouter.config.load import load_routing_config
+from airouter.errors import ConfigError
+from airouter.gateway.app import check_gateway_auth, create_gateway_app
 from airouter.logs import configure_logging
-from airouter.router.app import create_router_app
-from airouter.settings import load_settings
+from airouter.router.app import check_router_auth, create_router_app
+from airouter.settings import Settings, load_settings
 
 ROLE_ENV = "AIROUTER_ROLE"
+
+
+def preflight(settings: Settings, role: str) -> None:
+    """Everything that can fail at startup, checked before a port is bound (raises ConfigError)."""
+    config = load_routing_config(settings.config_path)
+    if role in ("all", "router"):
+        check_router_auth(settings)
+    if role in ("all", "gateway"):
+        check_gateway_auth(settings)
+        if role == "gateway" and not settings.router_url:
+            raise ConfigError(
+                "--role gateway needs AI_ROUTER_URL, the router it calls "
+                "(or run --role all to call it in-process)"
+            )
+        if config.legacy_deployment is None:
+            raise ConfigError(
+                "the routing config sets no legacy_deployment, which the "
+                "gateway's legacy path needs"
+            )
 
 
 def create_app() -> FastAPI:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     role = os.environ.get(ROLE_ENV, "all")
-    if role in ("all", "router"):
+    if role == "router":
         return create_router_app(settings)
-    raise SystemExit(f"{ROLE_ENV}={role!r}: the gateway role is not built yet")
+    return create_gateway_app(settings, with_router=role == "all")

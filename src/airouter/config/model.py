@@ -134,8 +134,36 @@ class ResilienceSettings(_Frozen):
     breaker: BreakerSettings = BreakerSettings()
 
 
+def _default_plans() -> dict[str, Tier]:
+    return {
+        "free": "standard",
+        "basic": "standard",
+        "pro": "standard",
+        "business": "vip",
+        "enterprise": "vip",
+    }
+
+
+class GatewayPathSettings(_Frozen):
+    """Deadline, retries and breaker of one gateway path (foundry or legacy)."""
+
+    deadline: float = Field(5.0, gt=0)
+    retry: RetrySettings = RetrySettings(max_retries=1, base=0.2)
+    breaker: BreakerSettings = BreakerSettings()
+
+
+class GatewaySettings(_Frozen):
+    """The gateway's side of the config: its canary migration, plans and paths."""
+
+    migration: str = Field("foundry-migration", min_length=1)
+    plans: dict[str, Tier] = Field(default_factory=_default_plans)
+    foundry: GatewayPathSettings = GatewayPathSettings()
+    legacy: GatewayPathSettings = GatewayPathSettings(deadline=30.0)
+
+
 class RoutingConfig(_Frozen):
     resilience: ResilienceSettings = ResilienceSettings()
+    gateway: GatewaySettings = GatewaySettings()
     deployments: tuple[Deployment, ...] = Field(min_length=1)
     rules: tuple[Rule, ...] = Field(min_length=1)
     classifier: Literal["local", "llm"] = "local"

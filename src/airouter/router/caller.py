@@ -57,20 +57,27 @@ class ResilientCaller:
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
 
     @classmethod
-    def from_config(
+    def from_config(cls, config: RoutingConfig, **options: Any) -> ResilientCaller:
+        """The router's caller: one breaker per deployment, the config's retry policy."""
+        r = config.resilience
+        return cls.from_settings(r.retry, r.breaker, r.deadline, **options)
+
+    @classmethod
+    def from_settings(
         cls,
-        config: RoutingConfig,
+        retry: RetrySettings,
+        breaker: BreakerSettings,
+        deadline: float,
         *,
         listeners: Iterable[BreakerListener] = (),
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> ResilientCaller:
-        r = config.resilience
         registry = BreakerRegistry(
-            breaker_config(r.breaker), clock=clock, listeners=(log_transition, *listeners)
+            breaker_config(breaker), clock=clock, listeners=(log_transition, *listeners)
         )
-        return cls(registry, retry_policy(r.retry), r.deadline, clock=clock, sleep=sleep, rng=rng)
+        return cls(registry, retry_policy(retry), deadline, clock=clock, sleep=sleep, rng=rng)
 
     def deadline_from_now(self) -> float:
         return self._clock() + self.deadline

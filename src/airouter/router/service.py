@@ -9,9 +9,9 @@ breaker is open, is skipped with its reason and the next one answers.
 from __future__ import annotations
 
 import time
-from functools import partial
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import structlog

@@ -7,7 +7,8 @@ translated here once; no stack trace or upstream text ever reaches a client.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import orjson
 import structlog
@@ -95,14 +96,20 @@ async def on_airouter_error(request: Request, exc: Exception) -> Response:
     return body
 
 
-async def on_validation_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
+def validation_message(errors: Sequence[Any]) -> str:
+    """Pydantic errors → one readable line naming each bad field (at most ten)."""
     problems = []
-    for err in exc.errors()[:10]:
+    for err in errors[:10]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
         problems.append(f"{where}: {err.get('msg', 'invalid')}")
-    message = "invalid request: " + "; ".join(problems)
-    return error_response(400, "invalid_request", message, correlation_id_of(request.scope))
+    return "invalid request: " + "; ".join(problems)
+
+
+async def on_validation_error(request: Request, exc: Exception) -> Response:
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    return error_response(
+        400, "invalid_request", validation_message(errors), correlation_id_of(request.scope)
+    )
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:

@@ -1,0 +1,135 @@
+"""The gateway's HTTP endpoints: the four agents under /api/ai, the canary under /api/admin."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import orjson
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.responses import Response
+
+from airouter.canary.view import CanaryView
+from airouter.config.model import Tier
+from airouter.errors import InvalidRequest
+from airouter.gateway.agents import resolve_agent
+from airouter.gateway.coordinator import Coordinator, GatewayAnswer, metadata
+from airouter.routing.signals import Hints
+from airouter.web.context import correlation_id_of, facts_of
+from airouter.web.errors import validation_message
+
+# The four feature endpoints of DESIGN §5; any agent alias works too (/api/ai/fan_message).
+FEATURE_PATHS = ("chat", "optimize-sales", "analytics", "compliance")
+
+
+class CanaryCommand(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["set", "promote", "rollback"]
+    percentage: int | None = Field(None, ge=0, le=100)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
+
+
+def tier_of(request: BaseModel, plans: Mapping[str, Tier]) -> Tier:
+    """`client_tier` wins; else the plan's tier; else standard. An unknown plan is an error."""
+    tier: Tier | None = getattr(request, "client_tier", None)
+    if tier is not None:
+        return tier
+    plan = getattr(request, "plan", None)
+    if plan is None:
+        return "standard"
+    if plan.lower() not in plans:
+        raise InvalidRequest(f"unknown plan {plan!r}; known plans: {', '.join(sorted(plans))}")
+    return plans[plan.lower()]
+
+
+async def read_json(request: Request) -> Any:
+    try:
+        return orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        raise InvalidRequest("request body is not valid JSON") from None
+
+
+def record(request: Request, answer: GatewayAnswer, tier: Tier) -> None:
+    raw = answer.answer.raw
+    facts_of(request.scope).update(
+        model=raw.model,
+        deployment=raw.deployment,
+        region=raw.region,
+        tokens_in=raw.usage.prompt_tokens,
+        tokens_out=raw.usage.completion_tokens,
+        cost_usd=round(raw.cost_usd, 8),
+        tier=tier,
+        provider=answer.provider,
+        agent=answer.agent,
+        fallback_used=answer.fallback_used,
+        fallback_reason=answer.fallback_reason,
+    )
+
+
+def build_gateway_api(
+    coordinator: Coordinator, plans: Mapping[str, Tier], canary: CanaryView
+) -> APIRouter:
+    api = APIRouter()
+
+    @api.post("/api/ai/{request_type}", tags=["ai"])
+    async def ai(request_type: str, request: Request) -> Response:
+        agent = resolve_agent(request_type)
+        try:
+            parsed = agent.input_model.model_validate(await read_json(request))
+        except ValidationError as exc:
+            raise InvalidRequest(validation_message(exc.errors())) from None
+        tier = tier_of(parsed, plans)
+        facts_of(request.scope).update(tier=tier, agent=agent.name)
+        hints = Hints(type=agent.task_type, language=getattr(parsed, "language", None), tier=tier)
+        answer = await coordinator.handle(
+            agent,
+            parsed,
+            str(parsed.creator_id),
+            hints,
+            correlation_id_of(request.scope),
+        )
+        record(request, answer, tier)
+        return json_response(
+            {"result": answer.output.model_dump(mode="json"), "metadata": metadata(answer)}
+        )
+
+    @api.get("/api/admin/canary", tags=["admin"])
+    async def canary_status() -> Response:
+        return json_response(await canary_payload(coordinator, canary))
+
+    @api.post("/api/admin/canary", tags=["admin"])
+    async def canary_command(command: CanaryCommand) -> Response:
+        target = {"promote": 100, "rollback": 0}.get(command.action, command.percentage)
+        if target is None:
+            raise InvalidRequest("action 'set' needs a percentage from 0 to 100")
+        await canary.set(
+            target, actor="admin", reason=command.reason, kind=f"canary_{command.action}"
+        )
+        return json_response(await canary_payload(coordinator, canary))
+
+    return api
+
+
+async def canary_payload(coordinator: Coordinator, canary: CanaryView) -> dict[str, Any]:
+    state = await canary.state()
+    events = await canary.store.recent_events(limit=20)
+    return {
+        "mode": coordinator.mode,
+        "migration": canary.migration,
+        "percentage": state.percentage,
+        "version": state.version,
+        "updated_at": state.updated_at,
+        "updated_by": state.actor,
+        "reason": state.reason,
+        "fallback_enabled": coordinator.fallback_enabled,
+        "events": [{"id": e.id, "kind": e.kind, "at": e.at, **dict(e.data)} for e in events],
+    }
+
+
+__all__ = ["FEATURE_PATHS", "build_gateway_api"]

@@ -1,0 +1,217 @@
+"""The gateway's two paths to a model: `foundry` (through the router) and `legacy` (direct).
+
+A backend makes one raw call; `GuardedPath` puts it under the path's deadline,
+retries and breaker, and parses the agent's answer *inside* the guarded call, so
+an unparseable answer counts against the provider like any other failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+import orjson
+from pydantic import BaseModel
+
+from airouter.errors import (
+    AllDeploymentsFailed,
+    InvalidRequest,
+    UpstreamBadResponse,
+    UpstreamConnectionError,
+    UpstreamRejected,
+    UpstreamServerError,
+    UpstreamTimeout,
+    classify_status,
+)
+from airouter.gateway.agents import Agent
+from airouter.providers.base import ChatRequest, Provider, Usage
+from airouter.providers.wire import parse_completion
+from airouter.router.caller import ResilientCaller
+from airouter.router.service import RouterService
+from airouter.routing.signals import Hints
+
+
+@dataclass(frozen=True, slots=True)
+class AgentCall:
+    agent: Agent
+    request: BaseModel
+    hints: Hints
+    correlation_id: str
+
+    def chat_request(self) -> ChatRequest:
+        return ChatRequest(
+            self.agent.messages(self.request),
+            response_format=self.agent.response_format(),
+            correlation_id=self.correlation_id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RawAnswer:
+    text: str
+    model: str
+    deployment: str
+    region: str
+    usage: Usage
+    cost_usd: float
+
+
+@dataclass(frozen=True, slots=True)
+class PathAnswer:
+    output: BaseModel
+    raw: RawAnswer
+
+
+class Backend(Protocol):
+    async def complete(self, call: AgentCall) -> RawAnswer: ...
+
+
+class InProcessRouter:
+    """The foundry path when the router runs in this process."""
+
+    def __init__(self, service: RouterService) -> None:
+        self._service = service
+
+    async def complete(self, call: AgentCall) -> RawAnswer:
+        chat = call.chat_request()
+        try:
+            plan = self._service.plan(chat.messages, call.hints)
+            outcome = await self._service.complete(chat, plan)
+        except AllDeploymentsFailed as exc:
+            # The router already retried and failed over; to the gateway this is
+            # one provider failure, which its breaker must see.
+            error = UpstreamTimeout if exc.http_status == 504 else UpstreamServerError
+            raise error(
+                f"router: {exc.message}",
+                deployment="router",
+                upstream_status=exc.http_status,
+                retry_after=exc.retry_after,
+            ) from None
+        except InvalidRequest as exc:
+            raise UpstreamRejected(
+                f"router refused: {exc.message}", deployment="router", upstream_status=400
+            ) from None
+        d = outcome.deployment
+        return RawAnswer(
+            outcome.result.content,
+            d.model,
+            d.name,
+            d.region,
+            outcome.result.usage,
+            outcome.cost_usd,
+        )
+
+
+class HttpRouter:
+    """The foundry path to a remote router (`AI_ROUTER_URL`), sending `AI_ROUTER_API_KEY`."""
+
+    def __init__(
+        self, url: str, api_key: str | None, client: httpx.AsyncClient, timeout: float
+    ) -> None:
+        self._url = f"{url.rstrip('/')}/v1/chat/completions"
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = client
+        self._timeout = timeout
+
+    def _body(self, call: AgentCall) -> bytes:
+        chat = call.chat_request()
+        hints = call.hints
+        body: dict[str, Any] = {
+            "model": "auto",
+            "messages": list(chat.messages),
+            "response_format": chat.response_format,
+            "type_hint": hints.type,
+            "client_tier": hints.tier,
+        }
+        if hints.language:
+            body["language_hint"] = hints.language
+        return orjson.dumps(body)
+
+    async def complete(self, call: AgentCall) -> RawAnswer:
+        headers = {
+            **self._headers,
+            "Content-Type": "application/json",
+            "X-Correlation-ID": call.correlation_id,
+        }
+        try:
+            response = await self._client.post(
+                self._url, content=self._body(call), headers=headers, timeout=self._timeout
+            )
+        except httpx.TimeoutException:
+            raise UpstreamTimeout("router timed out", deployment="router") from None
+        except httpx.TransportError as exc:
+            raise UpstreamConnectionError(
+                f"router unreachable ({type(exc).__name__})", deployment="router"
+            ) from None
+        if response.status_code >= 400:
+            status = response.status_code
+            raise classify_status(status)(
+                f"router answered HTTP {status}", deployment="router", upstream_status=status
+            )
+        return _raw_from_router(response.content)
+
+
+def _raw_from_router(body: bytes) -> RawAnswer:
+    result = parse_completion("router", body)
+    meta = orjson.loads(body).get("airouter")
+    if not isinstance(meta, Mapping):
+        raise UpstreamBadResponse("router answered without airouter metadata", deployment="router")
+    return RawAnswer(
+        result.content,
+        str(meta.get("upstream_model", result.model)),
+        str(meta.get("deployment", "")),
+        str(meta.get("region", "")),
+        result.usage,
+        float(meta.get("cost_usd", 0.0)),
+    )
+
+
+class LegacyBackend:
+    """The legacy path: the legacy deployment, called directly."""
+
+    def __init__(self, provider: Provider) -> None:
+        self._provider = provider
+
+    async def complete(self, call: AgentCall) -> RawAnswer:
+        result = await self._provider.complete(call.chat_request())
+        d = self._provider.deployment
+        cost = d.price.cost(result.usage.prompt_tokens, result.usage.completion_tokens)
+        return RawAnswer(result.content, d.model, d.name, d.region, result.usage, cost)
+
+
+class GuardedPath:
+    """A backend under its own deadline, retries and circuit breaker (named after the path)."""
+
+    def __init__(self, name: str, backend: Backend, caller: ResilientCaller) -> None:
+        self.name = name
+        self._backend = backend
+        self._caller = caller
+
+    async def run(self, call: AgentCall) -> PathAnswer:
+        async def attempt() -> PathAnswer:
+            raw = await self._backend.complete(call)
+            return PathAnswer(call.agent.parse(raw.text, deployment=raw.deployment), raw)
+
+        return await self._caller.call(
+            self.name,
+            attempt,
+            deadline=self._caller.deadline_from_now(),
+            correlation_id=call.correlation_id,
+        )
+
+    def snapshot(self) -> dict[str, Any]:
+        found: dict[str, Any] = self._caller.snapshot().get(self.name, {})
+        return found
+
+
+__all__ = [
+    "AgentCall",
+    "GuardedPath",
+    "HttpRouter",
+    "InProcessRouter",
+    "LegacyBackend",
+    "PathAnswer",
+    "RawAnswer",
+]
