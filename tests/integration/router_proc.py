@@ -19,7 +19,7 @@ AZURE_KEY = "azure-fake-key-5678"
 
 
 def routing_config(upstream: str, **resilience: Any) -> dict[str, Any]:
-    """Three deployments on the fake upstream, one per wire format."""
+    """Three deployments on the fake upstream, one per wire format, and a legacy one."""
     timeout = {"connect": 1, "first_byte": 1.5, "total": 3}
     return {
         "resilience": {"deadline": 10, **resilience},
@@ -53,7 +53,18 @@ def routing_config(upstream: str, **resilience: Any) -> dict[str, Any]:
                 "api_key_env": "FAKE_AZURE_KEY",
                 "timeout": timeout,
             },
+            {
+                "name": "legacy",
+                "provider": "openai",
+                "model": "legacy-model",
+                "region": "us",
+                "endpoint": f"{upstream}/v1",
+                "api_key_env": "FAKE_OPENAI_KEY",
+                "price": {"input_per_1k": 0.0025, "output_per_1k": 0.01},
+                "timeout": timeout,
+            },
         ],
+        "legacy_deployment": "legacy",
         "rules": [
             {"name": "french", "when": {"language": ["fr"]}, "chain": ["foundry", "oa"]},
             {"name": "vip", "when": {"tier": ["vip"]}, "chain": ["aoai", "oa"]},
@@ -79,9 +90,12 @@ class RouterProcess:
 
 @contextlib.contextmanager
 def run_router(
-    tmp_path: Path, config: Mapping[str, Any], env: Mapping[str, str] | None = None
+    tmp_path: Path,
+    config: Mapping[str, Any],
+    env: Mapping[str, str] | None = None,
+    role: str = "router",
 ) -> Iterator[RouterProcess]:
-    path = tmp_path / "routing.yaml"
+    path = tmp_path / f"routing-{role}.yaml"
     path.write_text(yaml.safe_dump(dict(config)))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -94,6 +108,6 @@ def run_router(
         "AIROUTER_ENV": "production",
         **(env or {}),
     }
-    args = [sys.executable, "-m", "airouter", "serve", "--role", "router", "--port", str(port)]
+    args = [sys.executable, "-m", "airouter", "serve", "--role", role, "--port", str(port)]
     with start_process(args, env=environment, ready_url=f"{url}/health") as process:
         yield RouterProcess(url, process)

@@ -62,8 +62,12 @@ def test_a_dead_deployment_trips_its_breaker_then_recovers_through_a_half_open_t
     config = routing_config(
         fake_upstream.url,
         retry={"max_retries": 0},
-        breaker={"minimum_calls": 4, "failure_rate_threshold": 0.5,
-                 "consecutive_failures": None, "open_wait": 1.5},
+        breaker={
+            "minimum_calls": 4,
+            "failure_rate_threshold": 0.5,
+            "consecutive_failures": None,
+            "open_wait": 1.5,
+        },
     )
     with run_router(tmp_path, config) as router:
         for _ in range(4):  # four failed calls reach the threshold
@@ -83,4 +87,7 @@ def test_a_dead_deployment_trips_its_breaker_then_recovers_through_a_half_open_t
         assert fake_upstream.hits("oa-model") == hits_when_open + 1
         events = [e for e in router.log_events() if e.get("event") == "breaker_transition"]
     assert [(e["old"], e["new"]) for e in events] == [
-        ("closed", "open"), ("open", "half_open"), ("half_open", "closed")]
+        ("closed", "open"),
+        ("open", "half_open"),
+        ("half_open", "closed"),
+    ]
