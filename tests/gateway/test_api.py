@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+from structlog.testing import capture_logs
 
 from tests.gateway.agents.samples import VALID
 from tests.gateway.conftest import ADMIN_KEY, CLIENT_KEY
@@ -108,3 +109,16 @@ async def test_set_needs_a_percentage(gateway: httpx.AsyncClient) -> None:
         "/api/admin/canary", headers={"X-API-Key": ADMIN_KEY}, json={"action": "set", "reason": "x"}
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(("plan", "tier"), [("business", "vip"), ("Enterprise", "vip"),
+                                            ("free", "standard")])
+async def test_a_plan_maps_to_a_tier_when_no_tier_is_given(
+    gateway: httpx.AsyncClient, plan: str, tier: str
+) -> None:
+    body = {**VALID["messaging"], "client_tier": None, "plan": plan}
+    with capture_logs() as logs:
+        response = await gateway.post("/api/ai/chat", json=body)
+    assert response.status_code == 200
+    [event] = [e for e in logs if e["event"] == "request"]
+    assert event["tier"] == tier

@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import math
 import random
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
@@ -31,6 +32,7 @@ _OPENERS = (
     "Short version first, details after.",
 )
 _Z95 = 1.6448536269514722  # standard normal quantile at 0.95
+_WORDS = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 
 class SimulatedProvider:
@@ -84,8 +86,7 @@ class SimulatedProvider:
 
     def _answer(self, request: ChatRequest) -> tuple[str, str]:
         prompt = _last_user_text(request)
-        words = [w.strip(".,;:!?\"'()") for w in prompt.split()]
-        words = [w for w in words if w] or ["hello"]
+        words = _WORDS.findall(_readable(prompt)) or ["hello"]
         schema = _json_schema(request.response_format)
         if schema is not None:
             return orjson.dumps(fill(schema, words)).decode(), "stop"
@@ -97,6 +98,25 @@ class SimulatedProvider:
             f"{opener} You wrote about {' '.join(words[:8])}. [{self._deployment.model}, simulated]"
         )
         return _truncate(text, request.max_tokens)
+
+
+def _readable(prompt: str) -> str:
+    """The prose of a prompt: a JSON task (as agents send) contributes its string values."""
+    try:
+        data = orjson.loads(prompt)
+    except orjson.JSONDecodeError:
+        return prompt
+    return " ".join(_strings(data)) or prompt
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def _last_user_text(request: ChatRequest) -> str:
