@@ -73,6 +73,8 @@ def test_a_dead_deployment_trips_its_breaker_then_recovers_through_a_half_open_t
         for _ in range(4):  # four failed calls reach the threshold
             assert route(router).json()["deployment"] == "foundry"
         assert breaker(router, "oa")["state"] == "open"
+        metrics = httpx.get(f"{router.url}/metrics", headers=HEADERS).text
+        assert 'airouter_breaker_state{target="oa"} 2.0' in metrics
         hits_when_open = fake_upstream.hits("oa-model")
         for _ in range(5):
             body = route(router).json()

@@ -131,3 +131,17 @@ async def test_ready_lists_deployments_and_their_breakers(client: httpx.AsyncCli
     body = (await client.get("/ready")).json()
     assert body["status"] == "ready"
     assert body["breakers"]["deepseek-r1"]["state"] == "closed"
+
+
+async def test_metrics_count_requests_by_route_template_and_tokens_by_deployment(
+    client: httpx.AsyncClient,
+) -> None:
+    await client.post("/route", json={"prompt": "Bonjour", "language_hint": "fr"})
+    await client.get("/no/such/path/12345")
+    text = (await client.get("/metrics")).text
+    assert 'airouter_http_requests_total{route="/route",status="200"}' in text
+    assert 'route="unmatched",status="404"' in text
+    assert "/no/such/path" not in text  # raw paths never become labels
+    assert 'airouter_tokens_total{deployment="mistral-large",direction="out"}' in text
+    assert 'airouter_upstream_attempts_total{outcome="ok",target="mistral-large"}' in text
+    assert 'airouter_breaker_state{target="deepseek-r1"} 0.0' in text

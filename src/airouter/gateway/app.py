@@ -86,13 +86,19 @@ def check_gateway_auth(settings: Settings) -> None:
 
 
 def _path(
-    name: str, backend: Backend, settings: GatewayPathSettings, sleep: Sleep | None
+    name: str, backend: Backend, settings: GatewayPathSettings, parts: GatewayParts
 ) -> GuardedPath:
-    options = {"sleep": sleep} if sleep else {}
+    metrics = parts.router.metrics
     caller = ResilientCaller.from_settings(
-        settings.retry, settings.breaker, settings.deadline, **options
+        settings.retry,
+        settings.breaker,
+        settings.deadline,
+        sleep=parts.sleep or asyncio.sleep,
+        listeners=(metrics.breaker_changed,),
+        observer=metrics.attempt,
     )
     caller.registry.get(name)
+    metrics.breaker_known(name)
     return GuardedPath(name, backend, caller)
 
 
@@ -127,8 +133,8 @@ def build_coordinator(
         settings.provider,
         g.migration,
         canary,
-        _path("foundry", foundry, g.foundry, parts.sleep),
-        _path("legacy", LegacyBackend(legacy), g.legacy, parts.sleep),
+        _path("foundry", foundry, g.foundry, parts),
+        _path("legacy", LegacyBackend(legacy), g.legacy, parts),
         fallback_enabled=settings.fallback_enabled,
     )
 
@@ -184,7 +190,7 @@ def create_gateway_app(
     else:
         app.include_router(_gateway_health(canary))
     app.include_router(build_gateway_api(coordinator, config.gateway.plans, canary))
-    install_common(app, settings, realms)
+    install_common(app, settings, realms, parts.router.metrics)
     return app
 
 

@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 import httpx
 import structlog
 from fastapi import FastAPI
+from starlette.responses import Response
 
 from airouter.config.load import load_routing_config
 from airouter.config.model import RoutingConfig
 from airouter.errors import ConfigError
+from airouter.metrics import CONTENT_TYPE, Metrics
 from airouter.providers import Provider, build_providers
 from airouter.router.api import build_router_api
 from airouter.router.caller import ResilientCaller
@@ -38,6 +40,7 @@ class RouterParts:
     providers: Mapping[str, Provider] | None = None
     classifier: Classifier | None = None
     caller: ResilientCaller | None = None
+    metrics: Metrics = field(default_factory=Metrics)
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
@@ -68,9 +71,13 @@ def build_router_service(
 ) -> RouterService:
     providers = parts.providers or build_providers(config, client, parts.environ)
     classifier = parts.classifier if parts.classifier is not None else default_classifier()
-    caller = parts.caller or ResilientCaller.from_config(config)
+    metrics = parts.metrics
+    caller = parts.caller or ResilientCaller.from_config(
+        config, listeners=(metrics.breaker_changed,), observer=metrics.attempt
+    )
     for deployment in config.deployments:  # so /ready shows every breaker from the start
         caller.registry.get(deployment.name)
+        metrics.breaker_known(deployment.name)
     return RouterService(config, providers, classifier, caller)
 
 
@@ -109,17 +116,22 @@ def create_router_app(
         redoc_url=None,
     )
     app.include_router(build_router_api(service))
-    install_common(app, settings, [router_realm(settings)])
+    install_common(app, settings, [router_realm(settings)], parts.metrics)
     app.state.router_service = service
     return app
 
 
-def install_common(app: FastAPI, settings: Settings, realms: list[Realm]) -> None:
-    """Error handlers and middleware shared by every airouter app (outermost last)."""
+def install_common(app: FastAPI, settings: Settings, realms: list[Realm], metrics: Metrics) -> None:
+    """Error handlers, /metrics and middleware shared by every airouter app (outermost last)."""
     install_error_handlers(app)
+
+    async def metrics_endpoint() -> Response:
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], tags=["ops"])
     app.add_middleware(AuthMiddleware, realms=realms, open_paths=OPEN_PATHS)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(CorrelationMiddleware, metrics=metrics)
 
 
 def new_http_client() -> httpx.AsyncClient:

@@ -16,12 +16,15 @@ from typing import Any, TypeVar
 import structlog
 
 from airouter.config.model import BreakerSettings, RetrySettings, RoutingConfig
+from airouter.errors import UpstreamError
 from airouter.resilience.breaker import BreakerConfig, BreakerStatus
 from airouter.resilience.circuit import BreakerListener, BreakerRegistry, Clock
 from airouter.resilience.driver import call_with_resilience
 from airouter.resilience.retry import RetryPolicy
 
 T = TypeVar("T")
+AttemptObserver = Callable[[str, str], None]
+"""Told (target name, outcome: "ok" or the error code) after every attempt."""
 Sleep = Callable[[float], Awaitable[None]]
 log = structlog.get_logger("airouter.resilience")
 
@@ -48,8 +51,10 @@ class ResilientCaller:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        observer: AttemptObserver | None = None,
     ) -> None:
         self.registry = registry
+        self._observer = observer
         self.policy = policy
         self.deadline = deadline
         self._clock = clock
@@ -73,11 +78,20 @@ class ResilientCaller:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        observer: AttemptObserver | None = None,
     ) -> ResilientCaller:
         registry = BreakerRegistry(
             breaker_config(breaker), clock=clock, listeners=(log_transition, *listeners)
         )
-        return cls(registry, retry_policy(retry), deadline, clock=clock, sleep=sleep, rng=rng)
+        return cls(
+            registry,
+            retry_policy(retry),
+            deadline,
+            clock=clock,
+            sleep=sleep,
+            rng=rng,
+            observer=observer,
+        )
 
     def deadline_from_now(self) -> float:
         return self._clock() + self.deadline
@@ -85,15 +99,19 @@ class ResilientCaller:
     async def call(
         self, name: str, fn: Callable[[], Awaitable[T]], *, deadline: float, correlation_id: str
     ) -> T:
-        def on_attempt(attempt: int, error: BaseException | None, delay: float | None) -> None:
-            if error is not None:
-                log.info(
-                    "attempt_failed",
-                    deployment=name,
-                    attempt=attempt,
-                    error=type(error).__name__,
-                    retry_in_s=delay,
-                )
+        def on_attempt(attempt: int, error: UpstreamError | None, delay: float | None) -> None:
+            outcome = "ok" if error is None else error.code
+            log.info(
+                "upstream_attempt",
+                target=name,
+                attempt=attempt,
+                outcome=outcome,
+                upstream_status=error.upstream_status if error else None,
+                retry_in_s=delay,
+                correlation_id=correlation_id,
+            )
+            if self._observer is not None:
+                self._observer(name, outcome)
 
         return await call_with_resilience(
             fn,

@@ -15,6 +15,7 @@ import structlog
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from airouter.metrics import Metrics
 from airouter.web.context import CID_KEY, FACTS_KEY, correlation_id_from
 
 log = structlog.get_logger("airouter.request")
@@ -24,8 +25,9 @@ LOG_FIELDS = ("model", "deployment", "region", "tokens_in", "tokens_out", "cost_
 
 
 class CorrelationMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -43,7 +45,10 @@ class CorrelationMiddleware:
             nonlocal logged
             if not logged:
                 logged = True
-                _log_request(scope, cid, status, started, facts)
+                seconds = time.perf_counter() - started
+                _log_request(scope, cid, status, seconds, facts)
+                if self.metrics is not None:
+                    self.metrics.request(route_of(scope), status, seconds, facts)
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
@@ -61,8 +66,15 @@ class CorrelationMiddleware:
                 emit()
 
 
+def route_of(scope: Scope) -> str:
+    """The matched route's template (bounded label values), or "unmatched"."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"
+
+
 def _log_request(
-    scope: Scope, cid: str, status: int, started: float, facts: dict[str, Any]
+    scope: Scope, cid: str, status: int, seconds: float, facts: dict[str, Any]
 ) -> None:
     fields = {name: facts.get(name) for name in LOG_FIELDS}
     extra = {k: v for k, v in facts.items() if k not in LOG_FIELDS}
@@ -72,7 +84,7 @@ def _log_request(
         method=scope.get("method"),
         path=scope.get("path"),
         status=status,
-        latency_ms=round((time.perf_counter() - started) * 1000, 2),
+        latency_ms=round(seconds * 1000, 2),
         **fields,
         **extra,
     )

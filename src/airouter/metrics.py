@@ -1,0 +1,81 @@
+"""The one metrics sink: Prometheus counters and histograms, exposed at `GET /metrics`.
+
+Each app owns its registry (so several apps in one test process never collide).
+Labels are bounded: route templates (not raw paths), deployment names from the
+config, fixed outcome codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from airouter.resilience.breaker import BreakerStatus
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+_STATE_VALUE = {BreakerStatus.CLOSED: 0, BreakerStatus.HALF_OPEN: 1, BreakerStatus.OPEN: 2}
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "airouter_http_requests", "HTTP requests served", ["route", "status"], registry=r
+        )
+        self.request_seconds = Histogram(
+            "airouter_http_request_seconds",
+            "Request latency",
+            ["route"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.attempts = Counter(
+            "airouter_upstream_attempts",
+            "Calls to a deployment or path",
+            ["target", "outcome"],
+            registry=r,
+        )
+        self.tokens = Counter(
+            "airouter_tokens", "Tokens used", ["deployment", "direction"], registry=r
+        )
+        self.cost = Counter("airouter_cost_usd", "Spend in US dollars", ["deployment"], registry=r)
+        self.breaker = Gauge(
+            "airouter_breaker_state", "0 closed, 1 half-open, 2 open", ["target"], registry=r
+        )
+        self.fallbacks = Counter(
+            "airouter_fallbacks", "Answers served by a fallback", ["kind"], registry=r
+        )
+
+    def request(self, route: str, status: int, seconds: float, facts: Mapping[str, Any]) -> None:
+        self.requests.labels(route, str(status)).inc()
+        self.request_seconds.labels(route).observe(seconds)
+        deployment = facts.get("deployment")
+        if deployment:
+            self.tokens.labels(deployment, "in").inc(facts.get("tokens_in") or 0)
+            self.tokens.labels(deployment, "out").inc(facts.get("tokens_out") or 0)
+            self.cost.labels(deployment).inc(facts.get("cost_usd") or 0.0)
+        if facts.get("fallbacks"):
+            self.fallbacks.labels("deployment").inc()
+        if facts.get("fallback_used"):
+            self.fallbacks.labels("legacy").inc()
+
+    def attempt(self, target: str, outcome: str) -> None:
+        self.attempts.labels(target, outcome).inc()
+
+    def breaker_changed(
+        self, name: str, old: BreakerStatus, new: BreakerStatus, reason: str
+    ) -> None:
+        """A breaker listener."""
+        self.breaker.labels(name).set(_STATE_VALUE[new])
+
+    def breaker_known(self, name: str) -> None:
+        self.breaker.labels(name).set(0)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
