@@ -1,0 +1,70 @@
+"""The local auto-routing detector: task type, complexity and language of a prompt.
+
+Deterministic and offline: keyword cues and prompt shape decide the type and the
+complexity (`cues`, `signals`, `decide`); a lexicon with a lingua tie-break decides
+the language (`language`). Build one `Detector` at startup and share it: it holds
+only immutable indexes and a thread-safe lingua model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from airouter.detect import decide, signals
+from airouter.detect.language import LanguageIdentifier
+from airouter.detect.matcher import Cue, CueMatcher
+from airouter.detect.messages import conversation
+from airouter.detect.model import DEFAULT_LANGUAGES, Detection
+from airouter.detect.text import TextView, analyse, clip, window
+from airouter.errors import ConfigError
+
+
+class Detector:
+    """Detects type, complexity and language; construct once (it loads lingua's models)."""
+
+    def __init__(
+        self,
+        languages: Sequence[str] = DEFAULT_LANGUAGES,
+        *,
+        use_lingua: bool = True,
+        tuning: decide.DecisionTuning = decide.DEFAULT_TUNING,
+    ) -> None:
+        if isinstance(languages, str):
+            raise ConfigError("languages must be a sequence of ISO 639-1 codes, not one string")
+        self.languages: Final = tuple(dict.fromkeys(code.lower() for code in languages))
+        self._language: Final = LanguageIdentifier(self.languages, use_lingua=use_lingua)
+        self._matcher: Final = CueMatcher()
+        self._tuning: Final = tuning
+
+    def detect(self, prompt: str, *, system: str | None = None) -> Detection:
+        """Judge `prompt`; `system` (a system prompt) can only tip a close call on type."""
+        view = analyse(prompt)
+        cues = self._cues(view, prompt)
+        context = decide.context_totals(self._cues(analyse(system), system) if system else ())
+        summed = decide.totals(cues)
+        task = decide.choose_type(summed, context, self._tuning)
+        complexity = decide.choose_complexity(summed, task, self._tuning)
+        language = self._language.identify(view.prose)
+        reasons = decide.explain(cues, task, complexity, self._tuning)
+        if context and task != decide.choose_type(summed, {}, self._tuning):
+            reasons = (*reasons, "system prompt tipped the type")
+        return Detection(task, complexity, language.language, (*reasons, *language.reasons))
+
+    def detect_messages(self, messages: Sequence[Mapping[str, Any]]) -> Detection:
+        """Judge the last user message of an OpenAI-style list; system messages are context."""
+        turn = conversation(messages)
+        return self.detect(turn.prompt, system=turn.system)
+
+    def _cues(self, view: TextView, text: str) -> list[Cue]:
+        prose = window(view.prose)
+        tokens = self._matcher.tokens(prose)
+        return [
+            *signals.code_cues(view, clip(text)),
+            *signals.math_cues(prose),
+            *signals.chat_cues(prose),
+            *signals.cjk_cues(prose),
+            *signals.size_cues(view, len(tokens)),
+            *signals.part_cues(prose, tokens),
+            *self._matcher.scan(tokens),
+        ]
