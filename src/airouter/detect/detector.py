@@ -3,12 +3,15 @@
 Deterministic and offline: keyword cues and prompt shape decide the type and the
 complexity (`cues`, `signals`, `decide`); a lexicon with a lingua tie-break decides
 the language (`language`). Build one `Detector` at startup and share it: it holds
-only immutable indexes and a thread-safe lingua model.
+immutable indexes, a thread-safe lingua model and a small (thread-safe) cache of
+judged system prompts.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, Final
 
 from airouter.detect import decide, signals
@@ -18,6 +21,9 @@ from airouter.detect.messages import conversation
 from airouter.detect.model import DEFAULT_LANGUAGES, Detection
 from airouter.detect.text import TextView, analyse, clip, window
 from airouter.errors import ConfigError
+
+_CONTEXT_CACHE: Final = 64
+_NO_CONTEXT: Final[Mapping[str, float]] = MappingProxyType({})
 
 
 class Detector:
@@ -36,12 +42,14 @@ class Detector:
         self._language: Final = LanguageIdentifier(self.languages, use_lingua=use_lingua)
         self._matcher: Final = CueMatcher()
         self._tuning: Final = tuning
+        # Applications send the same system prompt with every request: judge it once.
+        self._context: Final = functools.lru_cache(maxsize=_CONTEXT_CACHE)(self._judge_context)
 
     def detect(self, prompt: str, *, system: str | None = None) -> Detection:
         """Judge `prompt`; `system` (a system prompt) can only tip a close call on type."""
         view = analyse(prompt)
         cues = self._cues(view, prompt)
-        context = decide.context_totals(self._cues(analyse(system), system) if system else ())
+        context = self._context(system) if system else _NO_CONTEXT
         summed = decide.totals(cues)
         task = decide.choose_type(summed, context, self._tuning)
         complexity = decide.choose_complexity(summed, task, self._tuning)
@@ -55,6 +63,9 @@ class Detector:
         """Judge the last user message of an OpenAI-style list; system messages are context."""
         turn = conversation(messages)
         return self.detect(turn.prompt, system=turn.system)
+
+    def _judge_context(self, system: str) -> Mapping[str, float]:
+        return MappingProxyType(decide.context_totals(self._cues(analyse(system), system)))
 
     def _cues(self, view: TextView, text: str) -> list[Cue]:
         prose = window(view.prose)

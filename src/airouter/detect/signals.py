@@ -19,6 +19,7 @@ _FILE_NAME: Final = re.compile(
     r"\.(?<=\w\.)(?:py|js|ts|jsx|tsx|java|go|rs|sh|cpp|php|rb|cs|sql)\b", re.IGNORECASE
 )
 _BIG_O: Final = re.compile(r"\bO\([^()]{1,12}\)")
+_DIGIT: Final = re.compile(r"\d")
 _NUMBER: Final = re.compile(r"\d+(?:[.,]\d+)*")
 _CONJUNCTIONS: Final = frozenset(
     {"and", "y", "e", "et", "und", "en", "with", "con", "avec", "mit", "met", "com", "also"}
@@ -34,8 +35,11 @@ class _Check:
     weight: float
     label: str
     needs: tuple[str, ...] = ()
+    needs_digit: bool = False
 
-    def find(self, text: str) -> re.Match[str] | None:
+    def find(self, text: str, has_digit: bool) -> re.Match[str] | None:
+        if self.needs_digit and not has_digit:
+            return None
         if self.needs and not any(need in text for need in self.needs):
             return None
         return self.pattern.search(text)
@@ -51,15 +55,22 @@ _MATH_CHECKS: Final = (
         ),
         3.0,
         "arithmetic",
+        needs_digit=True,
     ),
-    _Check(re.compile(r"\b\d*[a-z]\s*[-+]\s*\d+\s*=|\b[a-z]\s*=\s*-?\d"), 2.5, "equation", ("=",)),
+    _Check(
+        re.compile(r"\b\d*[a-z]\s*[-+]\s*\d+\s*=|\b[a-z]\s*=\s*-?\d"),
+        2.5,
+        "equation",
+        ("=",),
+        needs_digit=True,
+    ),
     _Check(re.compile(r"\b[a-z]\s*[²³]|\b[a-z]\^\d"), 2.5, "equation", ("²", "³", "^")),
     _Check(re.compile(r"\b[fgh]\([a-z]\)|\by'"), 2.5, "equation", ("(", "y'")),
     _Check(re.compile(r"=\s*\?|\?\s*="), 2.0, "'= ?'", ("=",)),
     _Check(re.compile(r"[√∫∑∏π≤≥≠∞²³]"), 2.0, "math symbol"),
     _Check(re.compile(r"\bsqrt\("), 2.0, "math symbol", ("sqrt(",)),
-    _Check(re.compile(r"\d\s*%"), 2.0, "percentage", ("%",)),
-    _Check(re.compile(r"(?<![\w/.])\d+/\d+(?![\w/.])"), 1.5, "fraction", ("/",)),
+    _Check(re.compile(r"\d\s*%"), 2.0, "percentage", ("%",), needs_digit=True),
+    _Check(re.compile(r"(?<![\w/.])\d+/\d+(?![\w/.])"), 1.5, "fraction", ("/",), needs_digit=True),
     _Check(re.compile(r"[$€£]"), 0.5, "amount of money"),
 )
 _CJK: Final = re.compile("[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
@@ -111,12 +122,13 @@ def math_cues(prose: str) -> list[Cue]:
     """Arithmetic, equations, math symbols, percentages and runs of numbers."""
     found: list[Cue] = []
     labels: set[str] = set()
+    has_digit = _DIGIT.search(prose) is not None
     for check in _MATH_CHECKS:
-        match = None if check.label in labels else check.find(prose)
+        match = None if check.label in labels else check.find(prose, has_digit)
         if match:
             labels.add(check.label)
             found.append(Cue("math", check.weight, f"{check.label} {match.group(0).strip()!r}"))
-    numbers = len(_NUMBER.findall(prose))
+    numbers = len(_NUMBER.findall(prose)) if has_digit else 0
     if numbers >= 2:
         found.append(Cue("math", 1.0 if numbers < 4 else 2.0, f"{numbers} numbers"))
     return found
