@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class AirouterError(Exception):
@@ -42,6 +43,10 @@ class AirouterError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    def details(self) -> dict[str, Any]:
+        """Extra fields for the client's JSON error (evidence, never secrets)."""
+        return {}
 
 
 class ConfigError(AirouterError):
@@ -192,6 +197,14 @@ class AllDeploymentsFailed(AirouterError):
         only_timeouts = bool(attempts) and all(a.code == UpstreamTimeout.code for a in attempts)
         self.http_status = 504 if only_timeouts else 502
 
+    def details(self) -> dict[str, Any]:
+        return {
+            "tried": [
+                {"deployment": a.deployment, "code": a.code, "upstream_status": a.upstream_status}
+                for a in self.attempts
+            ]
+        }
+
 
 def classify_status(status: int) -> type[UpstreamError]:
     """Map an upstream HTTP status to the error class that keeps its meaning."""
@@ -215,3 +228,6 @@ class ProvidersFailed(AirouterError):
         self.reasons = tuple(reasons)
         timeouts = bool(reasons) and all(code == UpstreamTimeout.code for _, code in reasons)
         self.http_status = 504 if timeouts else 502
+
+    def details(self) -> dict[str, Any]:
+        return {"reasons": [{"provider": p, "code": c} for p, c in self.reasons]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,17 @@ class RouterProcess:
                 if isinstance(event, dict):
                     events.append(event)
         return events
+
+    def wait_for_requests(self, *correlation_ids: str, timeout: float = 5.0) -> dict[str, Any]:
+        """The `request` log events of these ids; a process logs just after it answers."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = {
+                e["correlation_id"]: e for e in self.log_events() if e.get("event") == "request"
+            }
+            if all(c in found for c in correlation_ids) or time.monotonic() > deadline:
+                return found
+            time.sleep(0.02)
 
 
 @contextlib.contextmanager

@@ -203,8 +203,7 @@ def test_each_request_is_logged_once_without_keys_or_prompts(
     fake_upstream.script("*", {"status": 503}, repeat=True)
     failed = route(router, {"prompt": f"{marker} again"}, **{"X-Correlation-ID": "corr-bad-1"})
     assert (ok.status_code, failed.status_code) == (200, 502)
-    events = [e for e in router.log_events() if e.get("event") == "request"]
-    by_id = {e["correlation_id"]: e for e in events}
+    by_id = router.wait_for_requests("corr-ok-1", "corr-bad-1")
     assert by_id["corr-ok-1"]["deployment"] == "oa"
     assert by_id["corr-ok-1"]["tokens_out"] > 0
     assert by_id["corr-bad-1"]["status"] == 502

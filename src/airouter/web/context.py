@@ -26,6 +26,7 @@ def correlation_id_of(scope: MutableMapping[str, Any]) -> str:
 
 def facts_of(scope: MutableMapping[str, Any]) -> dict[str, Any]:
     """The dict a handler fills with what the request log event should report."""
-    facts = scope.setdefault(FACTS_KEY, {})
-    assert isinstance(facts, dict)
+    facts = scope.get(FACTS_KEY)
+    if not isinstance(facts, dict):  # outside CorrelationMiddleware: a throwaway dict
+        facts = scope[FACTS_KEY] = {}
     return facts

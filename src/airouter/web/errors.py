@@ -37,19 +37,21 @@ _TYPES = {
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
-def error_body(status: int, code: str, message: str, correlation_id: str) -> bytes:
-    return orjson.dumps(
-        {
-            "error": {
-                "type": _TYPES.get(
-                    status, "invalid_request_error" if status < 500 else "server_error"
-                ),
-                "code": code,
-                "message": message,
-                "correlation_id": correlation_id,
-            }
-        }
-    )
+def error_body(
+    status: int,
+    code: str,
+    message: str,
+    correlation_id: str,
+    details: Mapping[str, Any] | None = None,
+) -> bytes:
+    error = {
+        "type": _TYPES.get(status, "invalid_request_error" if status < 500 else "server_error"),
+        "code": code,
+        "message": message,
+        "correlation_id": correlation_id,
+        **(details or {}),
+    }
+    return orjson.dumps({"error": error})
 
 
 def error_response(
@@ -58,9 +60,10 @@ def error_response(
     message: str,
     correlation_id: str,
     headers: Mapping[str, str] | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> Response:
     return Response(
-        error_body(status, code, message, correlation_id),
+        error_body(status, code, message, correlation_id, details),
         status_code=status,
         media_type="application/json",
         headers=dict(headers or {}),
@@ -68,32 +71,26 @@ def error_response(
 
 
 def _retry_after(exc: AirouterError) -> dict[str, str]:
-    seconds = getattr(exc, "retry_after", None)
-    if isinstance(exc, (UpstreamError, AllDeploymentsFailed)) and seconds:
+    seconds = exc.retry_after if isinstance(exc, (UpstreamError, AllDeploymentsFailed)) else None
+    if seconds:
         return {"Retry-After": str(max(1, math.ceil(seconds)))}
     return {}
 
 
 async def on_airouter_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, AirouterError)
-    cid = correlation_id_of(request.scope)
+    if not isinstance(exc, AirouterError):  # registered for AirouterError only
+        return await on_unexpected(request, exc)
     headers = _retry_after(exc)
     if exc.http_status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="airouter"'
-    body = error_response(exc.http_status, exc.code, exc.message, cid, headers)
-    if isinstance(exc, AllDeploymentsFailed):
-        payload = orjson.loads(body.body)
-        payload["error"]["tried"] = [
-            {"deployment": a.deployment, "code": a.code, "upstream_status": a.upstream_status}
-            for a in exc.attempts
-        ]
-        body = Response(
-            orjson.dumps(payload),
-            status_code=exc.http_status,
-            media_type="application/json",
-            headers=headers,
-        )
-    return body
+    return error_response(
+        exc.http_status,
+        exc.code,
+        exc.message,
+        correlation_id_of(request.scope),
+        headers,
+        exc.details(),
+    )
 
 
 def validation_message(errors: Sequence[Any]) -> str:
@@ -113,12 +110,14 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
+    if not isinstance(exc, StarletteHTTPException):  # registered for HTTPException only
+        return await on_unexpected(request, exc)
     status = exc.status_code
+    path = request.url.path[:200]
     code = _HTTP_CODES.get(status, "http_error")
     message = {
-        404: f"no such endpoint: {request.url.path}",
-        405: f"method {request.method} not allowed on {request.url.path}",
+        404: f"no such endpoint: {path}",
+        405: f"method {request.method} not allowed on {path}",
     }.get(status, str(exc.detail))
     return error_response(
         status, code, message, correlation_id_of(request.scope), dict(exc.headers or {})
@@ -126,7 +125,8 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
 
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:
-    log.error("unhandled_error", error_type=type(exc).__name__)
+    # The traceback goes to the server log (for operators), never to the client.
+    log.error("unhandled_error", error_type=type(exc).__name__, exc_info=exc)
     return error_response(
         500,
         "internal_error",
