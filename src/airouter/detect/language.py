@@ -22,7 +22,6 @@ from airouter.detect.text import words
 from airouter.errors import ConfigError
 
 _LATIN: Final = re.compile(r"[a-zA-Z\u00c0-\u024f]")
-_NON_LATIN: Final = re.compile(r"[^\x00-\u024f\W\d_]")
 
 WeightTable = Mapping[str, tuple[tuple[str, float], ...]]
 
@@ -75,6 +74,9 @@ class LanguageIdentifier:
             _Script(name, re.compile(f"[{chars}]"), frozenset(codes.split()))
             for name, chars, codes in lexicon.SCRIPTS
         )
+        self._any_script: Final = re.compile(
+            "[" + "".join(chars for _, chars, _ in lexicon.SCRIPTS) + "]"
+        )
         # Lingua also knows the distractor languages, so that its confidence in, say,
         # Swedish is not forced onto Dutch.
         known = self.languages | frozenset(lexicon.WORDS)
@@ -83,7 +85,7 @@ class LanguageIdentifier:
     def identify(self, prose: str) -> LanguageGuess:
         """The dominant configured language of `prose`, or "und"."""
         sample = prose[: self._tuning.sample_chars]
-        if _NON_LATIN.search(sample):
+        if self._any_script.search(sample):
             script = self._dominant_script(sample)
             if script is not None:
                 return self._by_script(sample, script)
@@ -91,6 +93,8 @@ class LanguageIdentifier:
 
     def _dominant_script(self, sample: str) -> _Script | None:
         latin = len(_LATIN.findall(sample))
+        if len(self._any_script.findall(sample)) <= latin:
+            return None
         counted = [(len(script.pattern.findall(sample)), script) for script in self._scripts]
         count, script = max(counted, key=lambda pair: pair[0])
         return script if count > latin else None

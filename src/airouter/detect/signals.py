@@ -14,35 +14,49 @@ from typing import Final
 from airouter.detect.matcher import Cue
 from airouter.detect.text import TextView
 
-_LANGUAGE_NAME: Final = re.compile(r"(?<![\w+#])[cCfF](?:\+\+|#)(?![\w+#])")
+_LANGUAGE_NAME: Final = re.compile(r"[cCfF](?<![\w+#][cCfF])(?:\+\+|#)(?![\w+#])")
 _FILE_NAME: Final = re.compile(
     r"\.(?<=\w\.)(?:py|js|ts|jsx|tsx|java|go|rs|sh|cpp|php|rb|cs|sql)\b", re.IGNORECASE
 )
-_BIG_O: Final = re.compile(r"\bO\([^()]{1,12}\)")
+_BIG_O: Final = re.compile(r"O\((?<=\bO\()[^()]{1,12}\)")
 _DIGIT: Final = re.compile(r"\d")
 _NUMBER: Final = re.compile(r"\d+(?:[.,]\d+)*")
 _CONJUNCTIONS: Final = frozenset(
     {"and", "y", "e", "et", "und", "en", "with", "con", "avec", "mit", "met", "com", "also"}
     | {"then", "puis", "luego", "poi", "dann", "dan"}
 )
+_MAX_ANCHORS: Final = 8
 
 
 @dataclass(frozen=True, slots=True)
 class _Check:
-    """A pattern worth running only when one of its `needs` substrings is present."""
+    """A math pattern; with `anchors`, searched only near those (rarer) substrings.
+
+    Python's regex engine tries every position, so a pattern that starts with a common
+    character is scanned cheaply by looking for its rare character first.
+    """
 
     pattern: re.Pattern[str]
     weight: float
     label: str
-    needs: tuple[str, ...] = ()
+    anchors: tuple[str, ...] = ()
+    reach: tuple[int, int] = (24, 8)
     needs_digit: bool = False
 
     def find(self, text: str, has_digit: bool) -> re.Match[str] | None:
         if self.needs_digit and not has_digit:
             return None
-        if self.needs and not any(need in text for need in self.needs):
-            return None
-        return self.pattern.search(text)
+        if not self.anchors:
+            return self.pattern.search(text)
+        for anchor in self.anchors:
+            position, seen = text.find(anchor), 0
+            while position >= 0 and seen < _MAX_ANCHORS:
+                start, end = max(0, position - self.reach[0]), position + self.reach[1]
+                match = self.pattern.search(text, start, end)
+                if match:
+                    return match
+                position, seen = text.find(anchor, position + 1), seen + 1
+        return None
 
 
 _MATH_CHECKS: Final = (
@@ -64,12 +78,12 @@ _MATH_CHECKS: Final = (
         ("=",),
         needs_digit=True,
     ),
-    _Check(re.compile(r"\b[a-z]\s*[²³]|\b[a-z]\^\d"), 2.5, "equation", ("²", "³", "^")),
-    _Check(re.compile(r"\b[fgh]\([a-z]\)|\by'"), 2.5, "equation", ("(", "y'")),
-    _Check(re.compile(r"=\s*\?|\?\s*="), 2.0, "'= ?'", ("=",)),
+    _Check(re.compile(r"\b[a-z]\s*[²³]|\b[a-z]\^\d"), 2.5, "equation", ("²", "³", "^"), (4, 4)),
+    _Check(re.compile(r"\b[fgh]\([a-z]\)|\by'"), 2.5, "equation", ("(", "y'"), (2, 4)),
+    _Check(re.compile(r"=\s*\?|\?\s*="), 2.0, "'= ?'", ("=",), (8, 8)),
     _Check(re.compile(r"[√∫∑∏π≤≥≠∞²³]"), 2.0, "math symbol"),
-    _Check(re.compile(r"\bsqrt\("), 2.0, "math symbol", ("sqrt(",)),
-    _Check(re.compile(r"\d\s*%"), 2.0, "percentage", ("%",), needs_digit=True),
+    _Check(re.compile(r"\bsqrt\("), 2.0, "math symbol", ("sqrt(",), (1, 6)),
+    _Check(re.compile(r"\d\s*%"), 2.0, "percentage", ("%",), (4, 1), needs_digit=True),
     _Check(re.compile(r"(?<![\w/.])\d+/\d+(?![\w/.])"), 1.5, "fraction", ("/",), needs_digit=True),
     _Check(re.compile(r"[$€£]"), 0.5, "amount of money"),
 )
@@ -108,11 +122,10 @@ def code_cues(view: TextView, text: str) -> list[Cue]:
         found.append(Cue("coding", 2.5, f"error {view.error_names[0]!r}"))
     if view.inline_code:
         found.append(Cue("coding", 1.0, "inline code"))
-    name = _LANGUAGE_NAME.search(text) if "++" in text or "#" in text else None
-    name = name or _FILE_NAME.search(text)
+    name = _LANGUAGE_NAME.search(text) or _FILE_NAME.search(text)
     if name:
         found.append(Cue("coding", 2.5, f"keyword {name.group(0)!r}"))
-    if "O(" in text and _BIG_O.search(text):
+    if _BIG_O.search(text):
         found.append(Cue("coding", 1.0, "big-O notation"))
         found.append(Cue("high", 2.0, "big-O notation"))
     return found
