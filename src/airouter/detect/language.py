@@ -31,7 +31,7 @@ class LanguageTuning:
     """The knobs of the decision, in units of "one unambiguous word of evidence"."""
 
     sample_chars: int = 400
-    lingua_chars: int = 240
+    lingua_chars: int = 120
     lingua_weight: float = 0.35
     lingua_token_cap: int = 12
     letter_weight: float = 0.5
@@ -118,9 +118,8 @@ class LanguageIdentifier:
         if not tokens:
             return LanguageGuess(UNDETERMINED, ("no words",))
         scores = _add(_word_scores(tokens, self._words), self._letter_scores(sample))
-        guess = self._decide(scores)
-        if guess.language != UNDETERMINED or len(tokens) < 2 or self._lingua is None:
-            return guess
+        if self._clear_winner(scores) or len(tokens) < 2 or self._lingua is None:
+            return self._decide(scores)
         # The lexicon is undecided: the statistical model breaks the tie, but only among
         # languages the lexicon saw some evidence of (lingua happily calls gibberish English).
         weight = self._tuning.lingua_weight * min(len(tokens), self._tuning.lingua_token_cap)
@@ -144,6 +143,11 @@ class LanguageIdentifier:
             value.language.iso_code_639_1.name.lower(): value.value
             for value in self._lingua.compute_language_confidence_values(text)
         }
+
+    def _clear_winner(self, scores: Mapping[str, float]) -> bool:
+        """Enough evidence and a clear margin (a distractor language can win clearly too)."""
+        top = [*sorted(scores.values(), reverse=True)[:2], 0.0, 0.0]
+        return top[0] >= self._tuning.min_evidence and top[0] - top[1] >= self._tuning.min_margin
 
     def _decide(self, scores: Mapping[str, float], via: str = "lexicon") -> LanguageGuess:
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
