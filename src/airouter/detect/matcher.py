@@ -61,7 +61,7 @@ class CueMatcher:
         best = _best_weights(tables if tables is not None else default_tables(), self.tokens)
         words: dict[str, list[Cue]] = {}
         stems: dict[str, list[tuple[str, Cue]]] = {}
-        phrases: dict[str, list[tuple[tuple[str, ...], Cue]]] = {}
+        phrases: dict[tuple[str, str], list[tuple[tuple[str, ...], Cue]]] = {}
         for (kind, entry), weight in best.items():
             cue = Cue(kind, weight, f"keyword {entry!r}")
             parts = tuple(self.tokens(entry))
@@ -70,10 +70,11 @@ class CueMatcher:
             elif len(parts) == 1:
                 words.setdefault(parts[0], []).append(cue)
             else:
-                phrases.setdefault(parts[0], []).append((parts[1:], cue))
+                phrases.setdefault((parts[0], parts[1]), []).append((parts[2:], cue))
         self._words: Final = {key: tuple(value) for key, value in words.items()}
         self._stems: Final = {key: tuple(value) for key, value in stems.items()}
         self._phrases: Final = {key: tuple(value) for key, value in phrases.items()}
+        self._phrase_starts: Final = frozenset(first for first, _ in phrases)
 
     def tokens(self, text: str) -> list[str]:
         """Lower-cased, accent-folded word tokens; apostrophes and hyphens split words."""
@@ -88,13 +89,14 @@ class CueMatcher:
     def scan(self, tokens: Sequence[str]) -> tuple[Cue, ...]:
         """Every distinct cue found in `tokens`, in order of first appearance."""
         found: dict[tuple[str, str], Cue] = {}
-        words, stems, phrases = self._words, self._stems, self._phrases
+        words, stems, starts = self._words, self._stems, self._phrase_starts
+        last = len(tokens) - 1
         for index, token in enumerate(tokens):
             hits = words.get(token, ())
             if token[:_STEM_KEY] in stems:
                 hits = (*hits, *self._stem_hits(token))
-            if token in phrases:
-                hits = (*hits, *self._phrase_hits(tokens, index, token))
+            if token in starts and index < last:
+                hits = (*hits, *self._phrase_hits(tokens, index))
             for cue in hits:
                 found.setdefault((cue.kind, cue.label), cue)
         return tuple(found.values())
@@ -106,9 +108,10 @@ class CueMatcher:
                 kinds.add(cue.kind)
                 yield cue
 
-    def _phrase_hits(self, tokens: Sequence[str], index: int, token: str) -> Iterable[Cue]:
-        for rest, cue in self._phrases[token]:
-            if tuple(tokens[index + 1 : index + 1 + len(rest)]) == rest:
+    def _phrase_hits(self, tokens: Sequence[str], index: int) -> Iterable[Cue]:
+        after = index + 2
+        for rest, cue in self._phrases.get((tokens[index], tokens[index + 1]), ()):
+            if tuple(tokens[after : after + len(rest)]) == rest:
                 yield cue
 
 

@@ -56,7 +56,7 @@ _CODE_LINE: Final = re.compile(
     re.VERBOSE,
 )
 _SQL_START: Final = re.compile(r"\s*(?:SELECT|INSERT INTO|UPDATE|DELETE FROM|CREATE TABLE)\s")
-_CODE_MARKERS: Final = ("=>", "===", "!==", "::", "&&", "||", "console.log", "print(", "println")
+_CODE_MARKER: Final = re.compile(r"=>|===|!==|::|&&|\|\||console\.log|print\(|println")
 _CODE_ENDINGS: Final = ("{", ";", "):")
 _PROSE_RUN: Final = re.compile(r"[^\W\d_]{3,}(?:\s+[^\W\d_]{2,}){4,}")
 _SENTENCE: Final = re.compile(r"\W*(?:[^\W\d_]+\W+){3}.*[.?!\uff1f\u3002]\s*$")
@@ -150,7 +150,7 @@ def _split_lines(text: str) -> tuple[list[str], int, int]:
 def _is_code_line(line: str) -> bool:
     looks_like_code = (
         line.rstrip().endswith(_CODE_ENDINGS)
-        or any(marker in line for marker in _CODE_MARKERS)
+        or _CODE_MARKER.search(line) is not None
         or _CODE_LINE.match(line) is not None
     )
     if not looks_like_code:
