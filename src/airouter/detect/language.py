@@ -1,8 +1,9 @@
-"""Language identification: hand-written lexicon evidence plus lingua's trigram model.
+"""Language identification: hand-written lexicon evidence, lingua as the tie-breaker.
 
-The lexicon (function words and distinctive letters, see `lexicon`) decides short
-texts, where statistical models are weakest; lingua in low-accuracy mode (trigrams
-only, ~30 MB) adds evidence that grows with the length of the text. Text in a
+The lexicon (function words and distinctive letters, see `lexicon`) decides, which
+is what works on one-line fan messages where statistical models are weakest. Only
+when it cannot separate the top languages does lingua, in low-accuracy mode (trigrams
+only, ~30 MB), add its confidences, and only for languages the lexicon saw. Text in a
 non-Latin script is judged by its script first. Anything that wins for a language
 outside the configured ones, or that has too little evidence, is "und".
 """

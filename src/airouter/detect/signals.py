@@ -62,9 +62,9 @@ class _Check:
 _MATH_CHECKS: Final = (
     _Check(
         re.compile(
-            r"\d\s*[*\u00d7\u00f7^]\s*\(?-?\d|\d\s*\+\s*\d|\d\s+[-/:]\s+\d"
-            r"|\d\s*(?:times|fois|mal|keer|vezes|per|por|x|plus|minus|moins|menos|meno|diviso"
-            r"|dividido)\s+\d",
+            r"\d+\s*[*\u00d7\u00f7^]\s*\(?-?\d+|\d+\s*\+\s*\d+|\d+\s+[-/:]\s+\d+"
+            r"|\d+\s*(?:times|fois|mal|keer|vezes|per|por|x|plus|minus|moins|menos|meno|diviso"
+            r"|dividido)\s+\d+",
             re.IGNORECASE,
         ),
         3.0,
