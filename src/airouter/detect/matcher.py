@@ -89,14 +89,16 @@ class CueMatcher:
     def scan(self, tokens: Sequence[str]) -> tuple[Cue, ...]:
         """Every distinct cue found in `tokens`, in order of first appearance."""
         found: dict[tuple[str, str], Cue] = {}
-        words, stems, starts = self._words, self._stems, self._phrase_starts
+        words, stems, phrases, starts = self._words, self._stems, self._phrases, self._phrase_starts
         last = len(tokens) - 1
         for index, token in enumerate(tokens):
             hits = words.get(token, ())
             if token[:_STEM_KEY] in stems:
                 hits = (*hits, *self._stem_hits(token))
             if token in starts and index < last:
-                hits = (*hits, *self._phrase_hits(tokens, index))
+                candidates = phrases.get((token, tokens[index + 1]))
+                if candidates:
+                    hits = (*hits, *_phrase_hits(tokens, index + 2, candidates))
             for cue in hits:
                 found.setdefault((cue.kind, cue.label), cue)
         return tuple(found.values())
@@ -108,11 +110,14 @@ class CueMatcher:
                 kinds.add(cue.kind)
                 yield cue
 
-    def _phrase_hits(self, tokens: Sequence[str], index: int) -> Iterable[Cue]:
-        after = index + 2
-        for rest, cue in self._phrases.get((tokens[index], tokens[index + 1]), ()):
-            if tuple(tokens[after : after + len(rest)]) == rest:
-                yield cue
+
+def _phrase_hits(
+    tokens: Sequence[str], after: int, candidates: Iterable[tuple[tuple[str, ...], Cue]]
+) -> Iterable[Cue]:
+    """Cues of the phrases whose words after the first two follow at `after`."""
+    for rest, cue in candidates:
+        if tuple(tokens[after : after + len(rest)]) == rest:
+            yield cue
 
 
 def _best_weights(

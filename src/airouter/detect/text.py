@@ -13,9 +13,9 @@ from typing import Final
 MAX_CHARS: Final = 3000
 """Prompts longer than this are analysed as head + tail, which bounds detection time."""
 _TAIL_CHARS: Final = 600
-PROSE_WINDOW: Final = 1000
+PROSE_WINDOW: Final = 800
 """Word-level cues read at most this much prose (head and tail): the ask is rarely in the middle."""
-_PROSE_TAIL: Final = 250
+_PROSE_TAIL: Final = 200
 
 _FENCE: Final = re.compile(r"```[ \t]*([\w+#.-]*)[^\n`]*\n?(.*?)(?:```|\Z)", re.DOTALL)
 _INLINE_CODE: Final = re.compile(r"`([^`\n]+)`")
