@@ -61,11 +61,12 @@ class _Check:
 
 _MATH_CHECKS: Final = (
     _Check(
+        # A whole number (starting at its first digit, so a failed try costs little),
+        # an operator or operator word, a number: "17 * 23", "3 fois 4", "9 - 2".
         re.compile(
-            r"\d+\s*[*\u00d7\u00f7^]\s*\(?-?\d+|\d+\s*\+\s*\d+|\d+\s+[-/:]\s+\d+"
-            r"|\d+\s*(?:times|fois|mal|keer|vezes|per|por|x|plus|minus|moins|menos|meno|diviso"
-            r"|dividido)\s+\d+",
-            re.IGNORECASE,
+            r"\d(?<![\d.,]\d)[\d.,]*\s*(?:[*\u00d7\u00f7^+]\s*\(?-?|\s[-/:]\s+"
+            r"|(?=[tfmkvpxdTFMKVPXD])(?i:times|fois|mal|keer|vezes|per|por|x|plus|minus|moins"
+            r"|menos|meno|diviso|dividido)\s+)\d+"
         ),
         3.0,
         "arithmetic",
