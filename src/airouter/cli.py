@@ -14,9 +14,14 @@ from rich.console import Console
 from rich.table import Table
 
 from airouter.config.load import load_routing_config
+from airouter.detect import Detector
+from airouter.detect.evaluate import evaluate, load_eval, render_report
 from airouter.errors import ConfigError
 from airouter.logs import configure_logging
-from airouter.routing.signals import Hints
+from airouter.router.app import default_classifier
+from airouter.router.schemas import RouteBody
+from airouter.routing.decide import decide
+from airouter.routing.signals import Hints, needs_detection, resolve
 from airouter.server import ROLE_ENV, preflight
 from airouter.settings import Role, load_settings
 
@@ -95,11 +100,6 @@ def route(
 def _explain(
     prompt: str, type_hint: str | None, language_hint: str | None, tier: str | None
 ) -> dict[str, Any]:
-    from airouter.router.app import default_classifier
-    from airouter.router.schemas import RouteBody
-    from airouter.routing.decide import decide
-    from airouter.routing.signals import needs_detection, resolve
-
     body = RouteBody.model_validate(
         {
             "prompt": prompt,
@@ -111,12 +111,8 @@ def _explain(
     settings = load_settings()
     config = load_routing_config(settings.config_path)
     hints: Hints = body.hints()
-    classifier = default_classifier()
-    detection = (
-        classifier.detect_messages(body.messages())
-        if classifier and needs_detection(hints)
-        else None
-    )
+    messages = body.messages()
+    detection = default_classifier().detect_messages(messages) if needs_detection(hints) else None
     resolved = resolve(hints, detection)
     decision = decide(config.rules, resolved.signals)
     s = resolved.signals
@@ -133,9 +129,6 @@ def _explain(
 
 
 def _evaluate(path: Path) -> None:
-    from airouter.detect import Detector
-    from airouter.detect.evaluate import evaluate, load_eval, render_report
-
     render_report(evaluate(Detector(), load_eval(path)), console)
 
 

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from airouter.config.load import load_routing_config
 from airouter.config.model import RoutingConfig
+from airouter.detect import Detector
 from airouter.errors import ConfigError
 from airouter.metrics import CONTENT_TYPE, Metrics
 from airouter.providers import Provider, build_providers
@@ -81,11 +82,7 @@ def build_router_service(
     return RouterService(config, providers, classifier, caller)
 
 
-def default_classifier() -> Classifier | None:
-    try:
-        from airouter.detect import Detector
-    except ImportError:  # detection not installed in this build
-        return None
+def default_classifier() -> Classifier:
     return Detector()
 
 
