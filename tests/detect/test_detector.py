@@ -128,6 +128,11 @@ def test_an_unknown_language_code_is_a_config_error() -> None:
         Detector(["en", "xx"])
 
 
+def test_a_latin_script_language_without_a_word_list_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"no lexicon for language\(s\) sw"):
+        Detector(["en", "sw"])
+
+
 def test_a_single_string_is_not_a_language_list() -> None:
     with pytest.raises(ConfigError):
         Detector("en")

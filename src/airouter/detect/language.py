@@ -67,6 +67,7 @@ class LanguageIdentifier:
         tuning: LanguageTuning | None = None,
     ) -> None:
         self.languages: Final = frozenset(code.lower() for code in languages)
+        _check_supported(self.languages)
         self._tuning: Final = tuning or LanguageTuning()
         self._words: Final = _weight_table(lexicon.WORDS.items())
         self._letters: Final = _letter_table(lexicon.LETTERS.items())
@@ -162,6 +163,17 @@ class LanguageIdentifier:
         if score - runner_up < self._tuning.min_margin:
             return LanguageGuess(UNDETERMINED, (f"ambiguous: {evidence}",))
         return LanguageGuess(best, (f"language {evidence}",))
+
+
+def _check_supported(languages: Iterable[str]) -> None:
+    """Every configured language needs a word list or a script of its own to be found."""
+    scripted = {code for _, _, codes in lexicon.SCRIPTS for code in codes.split()}
+    missing = sorted(set(languages) - set(lexicon.WORDS) - scripted)
+    if missing:
+        raise ConfigError(
+            f"no lexicon for language(s) {', '.join(missing)}: add a word list to "
+            "airouter/detect/lexicon.py"
+        )
 
 
 def _weight_table(entries: Iterable[tuple[str, str]]) -> WeightTable:
