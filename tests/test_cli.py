@@ -15,15 +15,22 @@ runner = CliRunner()
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("AIROUTER_CONFIG", "AI_ROUTER_API_KEY", "AIROUTER_ENV", "AIROUTER_API_KEYS",
-                 "AIROUTER_ADMIN_KEY", "AI_ROUTER_URL"):
+    for name in (
+        "AIROUTER_CONFIG",
+        "AI_ROUTER_API_KEY",
+        "AIROUTER_ENV",
+        "AIROUTER_API_KEYS",
+        "AIROUTER_ADMIN_KEY",
+        "AI_ROUTER_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
 
 def test_route_explains_the_decision_as_json() -> None:
-    result = runner.invoke(app, ["route", "Bonjour", "--type-hint", "chat",
-                                 "--language-hint", "fr", "--json"])
+    result = runner.invoke(
+        app, ["route", "Bonjour", "--type-hint", "chat", "--language-hint", "fr", "--json"]
+    )
     assert result.exit_code == 0, result.output
     decision = json.loads(result.stdout)
     assert decision["deployment"] == "mistral-large"
@@ -49,9 +56,14 @@ def test_serve_refuses_a_bad_config_before_binding(
     assert "not valid YAML" in result.output
 
 
-@pytest.mark.parametrize(("role", "missing"), [("router", "AI_ROUTER_API_KEY"),
-                                                ("all", "AI_ROUTER_API_KEY"),
-                                                ("gateway", "AIROUTER_API_KEYS")])
+@pytest.mark.parametrize(
+    ("role", "missing"),
+    [
+        ("router", "AI_ROUTER_API_KEY"),
+        ("all", "AI_ROUTER_API_KEY"),
+        ("gateway", "AIROUTER_API_KEYS"),
+    ],
+)
 def test_serve_in_production_refuses_to_start_without_keys(
     monkeypatch: pytest.MonkeyPatch, role: str, missing: str
 ) -> None:

@@ -18,7 +18,6 @@ from airouter.detect import Detector
 from airouter.detect.evaluate import evaluate, load_eval, render_report
 from airouter.errors import ConfigError
 from airouter.logs import configure_logging
-from airouter.router.app import default_classifier
 from airouter.router.schemas import RouteBody
 from airouter.routing.decide import decide
 from airouter.routing.signals import Hints, needs_detection, resolve
@@ -112,7 +111,8 @@ def _explain(
     config = load_routing_config(settings.config_path)
     hints: Hints = body.hints()
     messages = body.messages()
-    detection = default_classifier().detect_messages(messages) if needs_detection(hints) else None
+    # The local detector only: explaining a decision never calls a model.
+    detection = Detector().detect_messages(messages) if needs_detection(hints) else None
     resolved = resolve(hints, detection)
     decision = decide(config.rules, resolved.signals)
     s = resolved.signals

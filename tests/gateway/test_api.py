@@ -111,8 +111,9 @@ async def test_set_needs_a_percentage(gateway: httpx.AsyncClient) -> None:
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize(("plan", "tier"), [("business", "vip"), ("Enterprise", "vip"),
-                                            ("free", "standard")])
+@pytest.mark.parametrize(
+    ("plan", "tier"), [("business", "vip"), ("Enterprise", "vip"), ("free", "standard")]
+)
 async def test_a_plan_maps_to_a_tier_when_no_tier_is_given(
     gateway: httpx.AsyncClient, plan: str, tier: str
 ) -> None:

@@ -87,7 +87,7 @@ CONFIG = load_routing_config(environ={})
 
 async def test_every_failed_attempt_reaches_the_breaker_no_layer_swallows_it() -> None:
     svc, providers, caller = service(CONFIG, **{"llama-3.3-70b": [failing("llama-3.3-70b")]})
-    outcome = await svc.complete(REQUEST, svc.plan(REQUEST.messages, HINTS))
+    outcome = await svc.complete(REQUEST, await svc.plan(REQUEST.messages, HINTS))
     assert outcome.deployment.name == "mistral-large"
     attempts = providers["llama-3.3-70b"].calls
     assert attempts == CONFIG.resilience.retry.max_retries + 1
@@ -98,7 +98,7 @@ async def test_every_failed_attempt_reaches_the_breaker_no_layer_swallows_it() -
 
 async def test_an_open_breaker_skips_the_deployment_without_calling_it() -> None:
     svc, providers, caller = service(CONFIG, **{"llama-3.3-70b": [failing("llama-3.3-70b")]})
-    plan = svc.plan(REQUEST.messages, HINTS)
+    plan = await svc.plan(REQUEST.messages, HINTS)
     for _ in range(3):
         await svc.complete(REQUEST, plan)
     assert caller.snapshot()["llama-3.3-70b"]["state"] == "open"
@@ -111,7 +111,7 @@ async def test_an_open_breaker_skips_the_deployment_without_calling_it() -> None
 async def test_a_rejected_request_is_not_retried_and_not_held_against_the_provider() -> None:
     rejected = UpstreamRejected("no", deployment="llama-3.3-70b", upstream_status=400)
     svc, providers, caller = service(CONFIG, **{"llama-3.3-70b": [rejected]})
-    outcome = await svc.complete(REQUEST, svc.plan(REQUEST.messages, HINTS))
+    outcome = await svc.complete(REQUEST, await svc.plan(REQUEST.messages, HINTS))
     assert providers["llama-3.3-70b"].calls == 1
     assert outcome.skipped[0].code == "upstream_rejected"
     assert caller.snapshot()["llama-3.3-70b"]["failures_in_window"] == 0
@@ -126,7 +126,7 @@ async def test_when_the_whole_chain_fails_the_error_lists_each_deployment() -> N
         },
     )
     with pytest.raises(AllDeploymentsFailed) as caught:
-        await svc.complete(REQUEST, svc.plan(REQUEST.messages, HINTS))
+        await svc.complete(REQUEST, await svc.plan(REQUEST.messages, HINTS))
     assert [(a.deployment, a.upstream_status) for a in caught.value.attempts] == [
         ("llama-3.3-70b", 503),
         ("mistral-large", 500),
@@ -136,7 +136,7 @@ async def test_when_the_whole_chain_fails_the_error_lists_each_deployment() -> N
 
 async def test_a_stream_fails_over_only_before_its_first_chunk() -> None:
     svc, providers, _ = service(CONFIG, **{"llama-3.3-70b": [failing("llama-3.3-70b")]})
-    opened = await svc.stream(REQUEST, svc.plan(REQUEST.messages, HINTS))
+    opened = await svc.stream(REQUEST, await svc.plan(REQUEST.messages, HINTS))
     text = [c.delta async for c in opened.chunks]
     assert opened.deployment.name == "mistral-large"
     assert providers["llama-3.3-70b"].calls == CONFIG.resilience.retry.max_retries + 1
@@ -151,7 +151,7 @@ async def test_an_error_after_the_first_chunk_reaches_the_caller() -> None:
 
     llama = CONFIG.deployment("llama-3.3-70b")
     svc, providers, _ = service(CONFIG, replace={"llama-3.3-70b": Breaks(llama, ["x"])})
-    opened = await svc.stream(REQUEST, svc.plan(REQUEST.messages, HINTS))
+    opened = await svc.stream(REQUEST, await svc.plan(REQUEST.messages, HINTS))
     with pytest.raises(UpstreamServerError):
         async for _ in opened.chunks:
             pass

@@ -167,6 +167,8 @@ class RoutingConfig(_Frozen):
     deployments: tuple[Deployment, ...] = Field(min_length=1)
     rules: tuple[Rule, ...] = Field(min_length=1)
     classifier: Literal["local", "llm"] = "local"
+    classifier_deployment: str | None = None
+    classifier_timeout: float = Field(0.5, gt=0, le=30)
     legacy_deployment: str | None = None
 
     @model_validator(mode="after")
@@ -187,6 +189,11 @@ class RoutingConfig(_Frozen):
                     f"rule {rule.name!r} names unknown deployment(s): "
                     f"{', '.join(unknown)}; known: {', '.join(names)}"
                 )
+        if self.classifier == "llm" and self.classifier_deployment not in known:
+            raise ValueError(
+                "classifier: llm needs classifier_deployment to name a deployment "
+                f"(got {self.classifier_deployment!r})"
+            )
         if self.legacy_deployment is not None and self.legacy_deployment not in known:
             raise ValueError(f"legacy_deployment {self.legacy_deployment!r} is not a deployment")
         if self.rules[-1].when != RuleMatch():

@@ -77,7 +77,7 @@ class InProcessRouter:
     async def complete(self, call: AgentCall) -> RawAnswer:
         chat = call.chat_request()
         try:
-            plan = self._service.plan(chat.messages, call.hints)
+            plan = await self._service.plan(chat.messages, call.hints)
             outcome = await self._service.complete(chat, plan)
         except AllDeploymentsFailed as exc:
             # The router already retried and failed over; to the gateway this is

@@ -32,7 +32,7 @@ _OPENERS = (
     "Short version first, details after.",
 )
 _Z95 = 1.6448536269514722  # standard normal quantile at 0.95
-_WORDS = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_WORDS = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")  # words, apostrophes and hyphens inside
 
 
 class SimulatedProvider:

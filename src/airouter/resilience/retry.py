@@ -174,7 +174,10 @@ def parse_retry_after(headers: Mapping[str, str], now: datetime | float) -> floa
 
 
 def _decimal(text: str | None) -> float | None:
-    if text is None or not _DECIMAL.fullmatch(text.strip()):
+    if text is None:
+        return None
+    text = text.strip()
+    if not _DECIMAL.fullmatch(text):
         return None
     value = float(text)
     return value if math.isfinite(value) else None

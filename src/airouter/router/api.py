@@ -79,7 +79,7 @@ def build_router_api(service: RouterService) -> APIRouter:
     async def route(body: RouteBody, request: Request) -> Response:
         started = time.perf_counter()
         cid = correlation_id_of(request.scope)
-        plan = service.plan(body.messages(), body.hints())
+        plan = await service.plan(body.messages(), body.hints())
         record(request, plan)
         chat = ChatRequest(body.messages(), body.max_tokens, body.temperature, correlation_id=cid)
         outcome = await service.complete(chat, plan)
@@ -105,9 +105,9 @@ def build_router_api(service: RouterService) -> APIRouter:
         messages = [m.model_dump(exclude_none=True) for m in body.messages]
         hints = body.hints()
         plan = (
-            service.plan(messages, hints)
+            await service.plan(messages, hints)
             if body.model == "auto"
-            else service.pinned(body.model, messages, hints)
+            else await service.pinned(body.model, messages, hints)
         )
         record(request, plan)
         chat = ChatRequest(

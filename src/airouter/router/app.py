@@ -21,6 +21,7 @@ from airouter.providers import Provider, build_providers
 from airouter.router.api import build_router_api
 from airouter.router.caller import ResilientCaller
 from airouter.router.service import RouterService
+from airouter.routing.classifiers import LlmClassifier, LocalClassifier
 from airouter.routing.signals import Classifier
 from airouter.settings import Settings
 from airouter.web.auth import AuthMiddleware, Realm
@@ -71,7 +72,7 @@ def build_router_service(
     config: RoutingConfig, parts: RouterParts, client: httpx.AsyncClient
 ) -> RouterService:
     providers = parts.providers or build_providers(config, client, parts.environ)
-    classifier = parts.classifier if parts.classifier is not None else default_classifier()
+    classifier = parts.classifier or build_classifier(config, providers)
     metrics = parts.metrics
     caller = parts.caller or ResilientCaller.from_config(
         config, listeners=(metrics.breaker_changed,), observer=metrics.attempt
@@ -82,8 +83,17 @@ def build_router_service(
     return RouterService(config, providers, classifier, caller)
 
 
-def default_classifier() -> Classifier:
-    return Detector()
+def build_classifier(config: RoutingConfig, providers: Mapping[str, Provider]) -> Classifier:
+    """The local detector, or (`classifier: llm`) a model deployment with it as fallback."""
+    local = LocalClassifier(Detector())
+    if config.classifier == "local" or config.classifier_deployment is None:
+        return local
+    return LlmClassifier(
+        providers[config.classifier_deployment],
+        local,
+        config.classifier_timeout,
+        local.detector.languages,
+    )
 
 
 def create_router_app(

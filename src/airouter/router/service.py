@@ -1,9 +1,10 @@
 """The router's core: plan a route, then walk the deployment chain until one answers.
 
-`plan()` is pure apart from detection. `complete()` and `stream()` call each
-deployment of the chain through the resilience driver (deadline, retries, the
-deployment's breaker); a deployment that fails after its retries, or whose
-breaker is open, is skipped with its reason and the next one answers.
+`plan()` decides purely once detection (local, or an LLM classifier) is done.
+`complete()` and `stream()` call each deployment of the chain through the
+resilience driver (deadline, retries, the deployment's breaker); a deployment that
+fails after its retries, or whose breaker is open, is skipped with its reason and
+the next one answers.
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ from airouter.errors import AllDeploymentsFailed, Attempt, InvalidRequest, Upstr
 from airouter.providers.base import ChatRequest, ChatResult, Provider, StreamChunk
 from airouter.router.caller import ResilientCaller
 from airouter.routing.decide import Decision, decide
-from airouter.routing.signals import Classifier, Hints, Resolved, needs_detection, resolve
+from airouter.routing.signals import (
+    Classifier,
+    DetectionLike,
+    Hints,
+    Resolved,
+    needs_detection,
+    resolve,
+)
 
 T = TypeVar("T")
 log = structlog.get_logger("airouter.router")
@@ -63,23 +71,23 @@ class RouterService:
         self._classifier = classifier
         self._resilience = resilience
 
-    def plan(self, messages: Sequence[Mapping[str, Any]], hints: Hints) -> Plan:
-        detection = None
-        if needs_detection(hints) and self._classifier is not None:
-            detection = self._classifier.detect_messages(messages)
-        resolved = resolve(hints, detection)
-        decision = decide(self.config.rules, resolved.signals)
-        return Plan(resolved, decision)
+    async def plan(self, messages: Sequence[Mapping[str, Any]], hints: Hints) -> Plan:
+        resolved = resolve(hints, await self._detect(messages, hints))
+        return Plan(resolved, decide(self.config.rules, resolved.signals))
 
-    def pinned(self, name: str, messages: Sequence[Mapping[str, Any]], hints: Hints) -> Plan:
+    async def pinned(self, name: str, messages: Sequence[Mapping[str, Any]], hints: Hints) -> Plan:
         """A plan whose chain is the one deployment the caller named."""
         if name not in self._providers:
             raise InvalidRequest(f"unknown model {name!r}; use 'auto' or one of /v1/models")
-        resolved = resolve(hints, None if not needs_detection(hints) else self._detect(messages))
+        resolved = resolve(hints, await self._detect(messages, hints))
         return Plan(resolved, Decision(f"model={name}", (name,)))
 
-    def _detect(self, messages: Sequence[Mapping[str, Any]]) -> Any:
-        return self._classifier.detect_messages(messages) if self._classifier else None
+    async def _detect(
+        self, messages: Sequence[Mapping[str, Any]], hints: Hints
+    ) -> DetectionLike | None:
+        if self._classifier is None or not needs_detection(hints):
+            return None
+        return await self._classifier.classify(messages)
 
     async def complete(self, request: ChatRequest, plan: Plan) -> Outcome:
         async def call(provider: Provider) -> ChatResult:

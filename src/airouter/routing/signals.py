@@ -32,7 +32,7 @@ class DetectionLike(Protocol):
 class Classifier(Protocol):
     """Detects type, complexity and language of an OpenAI-style message list."""
 
-    def detect_messages(self, messages: Sequence[Mapping[str, Any]]) -> DetectionLike: ...
+    async def classify(self, messages: Sequence[Mapping[str, Any]]) -> DetectionLike: ...
 
 
 @dataclass(frozen=True, slots=True)
