@@ -7,10 +7,12 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install serve test check lint fmt bench clean
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every version the suite was last run with (a lock for pip);
+# pyproject.toml keeps the ranges a user of the package may install.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -45,6 +45,8 @@ def redis_session() -> Iterator[str]:
         with start_redis() as url:
             yield url
     except FileNotFoundError as exc:
+        if os.environ.get("CI"):  # .ci/run installs redis-server: never skip silently there
+            raise
         pytest.skip(str(exc))
 
 
