@@ -123,3 +123,13 @@ async def test_a_plan_maps_to_a_tier_when_no_tier_is_given(
     assert response.status_code == 200
     [event] = [e for e in logs if e["event"] == "request"]
     assert event["tier"] == tier
+
+
+async def test_ready_shows_the_store_the_paths_breakers_and_the_canary(
+    gateway: httpx.AsyncClient,
+) -> None:
+    body = (await gateway.get("/ready", headers={})).json()
+    assert body["status"] == "ready" and body["state_store"] == "ok"
+    assert body["gateway_paths"]["foundry"]["state"] == "closed"
+    assert body["canary_percentage"] == 50
+    assert "llama-3.3-70b" in body["breakers"]

@@ -7,6 +7,8 @@ import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 import httpx
 import structlog
@@ -185,16 +187,32 @@ def create_gateway_app(
     )
     realms = gateway_realms(settings)
     if router is not None:
-        app.include_router(build_router_api(router))
+        app.include_router(
+            build_router_api(router, partial(gateway_readiness, coordinator, canary))
+        )
         realms.append(router_realm(settings))
     else:
-        app.include_router(_gateway_health(canary))
+        app.include_router(_gateway_health(coordinator, canary))
     app.include_router(build_gateway_api(coordinator, config.gateway.plans, canary))
     install_common(app, settings, realms, parts.router.metrics)
     return app
 
 
-def _gateway_health(canary: CanaryView) -> APIRouter:
+async def gateway_readiness(
+    coordinator: Coordinator, canary: CanaryView
+) -> tuple[bool, dict[str, Any]]:
+    """Ready when the state store answers; shows the paths' breakers and the canary."""
+    ok = await canary.store.ping()
+    details: dict[str, Any] = {
+        "state_store": "ok" if ok else "unreachable",
+        "gateway_paths": coordinator.readiness(),
+    }
+    if ok:
+        details["canary_percentage"] = await canary.percentage()
+    return ok, details
+
+
+def _gateway_health(coordinator: Coordinator, canary: CanaryView) -> APIRouter:
     api = APIRouter()
 
     @api.get("/health", tags=["ops"])
@@ -203,9 +221,9 @@ def _gateway_health(canary: CanaryView) -> APIRouter:
 
     @api.get("/ready", tags=["ops"])
     async def ready() -> Response:
-        ok = await canary.store.ping()
+        ok, details = await gateway_readiness(coordinator, canary)
         return json_response(
-            {"status": "ready" if ok else "degraded", "state_store": ok}, 200 if ok else 503
+            {"status": "ready" if ok else "degraded", **details}, 200 if ok else 503
         )
 
     return api

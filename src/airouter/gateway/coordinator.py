@@ -80,6 +80,9 @@ class Coordinator:
         self._legacy = legacy
         self.fallback_enabled = fallback_enabled
 
+    def readiness(self) -> dict[str, Any]:
+        return {"foundry": self._foundry.snapshot(), "legacy": self._legacy.snapshot()}
+
     async def choose(self, creator_id: str) -> Provider:
         percentage = await self._canary.percentage() if self.mode == "canary" else 0
         return select_provider(self.mode, self.migration, creator_id, percentage)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -64,7 +64,11 @@ def record(request: Request, plan: Plan, outcome: Outcome | None = None) -> None
         )
 
 
-def build_router_api(service: RouterService) -> APIRouter:
+Readiness = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
+"""Another part's readiness (the gateway's, in one process): (ready?, details)."""
+
+
+def build_router_api(service: RouterService, also_ready: Readiness | None = None) -> APIRouter:
     api = APIRouter()
 
     @api.get("/health", tags=["ops"])
@@ -73,7 +77,9 @@ def build_router_api(service: RouterService) -> APIRouter:
 
     @api.get("/ready", tags=["ops"])
     async def ready() -> Response:
-        return json_response({"status": "ready", **service.readiness()})
+        ok, extra = await also_ready() if also_ready else (True, {})
+        payload = {"status": "ready" if ok else "degraded", **service.readiness(), **extra}
+        return json_response(payload, 200 if ok else 503)
 
     @api.post("/route", response_model=RouteAnswer, tags=["routing"])
     async def route(body: RouteBody, request: Request) -> Response:
