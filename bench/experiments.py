@@ -1,0 +1,107 @@
+"""What each candidate src change would buy, measured before anyone makes it.
+
+Runs airouter's real app factories with one injected collaborator swapped
+(bench/variant_app.py) under the same load as gateway_bench.py:
+
+  router            as shipped (httpx pool, detector on, info logs)    = the CLI target
+  router+aiohttp    the same httpx client API over aiohttp's pool
+  router+aiohttp-nolog      ... and AIROUTER_LOG_LEVEL=warning (request log off)
+  router+aiohttp-nodetect   ... and a fixed classifier (detection cost removed)
+  gateway / gateway+aiohttp the gateway target, shipped vs aiohttp transport
+
+    .venv/bin/python bench/experiments.py --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import report
+import targets
+from measure import Sample, Settings, measure
+from procstat import free_port
+from upstream import Nginx
+
+HERE = Path(__file__).resolve().parent
+VARIANTS: dict[str, tuple[str, list[str], dict[str, str]]] = {
+    # name: (role, variant_app flags, env overrides)
+    "router": ("router", [], {}),
+    "router+aiohttp": ("router", ["--transport", "aiohttp"], {}),
+    "router+aiohttp-nolog": (
+        "router",
+        ["--transport", "aiohttp"],
+        {"AIROUTER_LOG_LEVEL": "warning"},
+    ),
+    "router+aiohttp-nodetect": ("router", ["--transport", "aiohttp", "--classifier", "fixed"], {}),
+    "router+aiohttp-gcfreeze": ("router", ["--transport", "aiohttp", "--gc-freeze"], {}),
+    "router+gcfreeze": ("router", ["--gc-freeze"], {}),
+    "gateway": ("all", [], {}),
+    "gateway+aiohttp": ("all", ["--transport", "aiohttp"], {}),
+}
+
+
+def variant(name: str, upstream: int, workdir: Path) -> targets.Target:
+    role, flags, env = VARIANTS[name]
+    (workdir / "routing.yaml").write_text(targets.routing_yaml(upstream))
+    argv = [
+        sys.executable,
+        str(HERE / "variant_app.py"),
+        "--port",
+        "{port}",
+        "--role",
+        role,
+        *flags,
+    ]
+    full_env = {**targets.airouter_env(workdir), "AI_PROVIDER": "foundry", **env}
+    full_env["PYTHONPATH"] = str(HERE)
+    path, body = (
+        ("/v1/chat/completions", targets.chat_body("auto"))
+        if role == "router"
+        else ("/api/ai/chat", dict(targets.GATEWAY_BODY))
+    )
+    return targets.Target(name.split("+")[0], path, body, argv, full_env, port=free_port())
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--variants", default=",".join(VARIANTS))
+    p.add_argument("--seconds", type=float, default=10)
+    p.add_argument("--rate-seconds", type=float, default=10)
+    args = p.parse_args()
+    names = ["direct", *[v for v in args.variants.split(",") if v]]
+    settings = Settings(seconds=args.seconds, rate_seconds=args.rate_seconds)
+    targets.ensure_python_deps()
+    workdir = Path(tempfile.mkdtemp(prefix="airouter-exp-"))
+    runs: list[dict[str, Sample]] = []
+    upstream = Nginx(free_port(), "0").start()
+    try:
+        for i in range(args.runs):
+            run: dict[str, Sample] = {}
+            for name in names:
+                t = (
+                    targets.direct(upstream.port, workdir, 1)
+                    if name == "direct"
+                    else variant(name, upstream.port, workdir)
+                )
+                sample = measure(t, workdir, settings)
+                sample.target = name
+                run[name] = sample
+                print(f"run {i + 1} {name:<26} {sample.rps:8,.0f} req/s "
+                      f"{sample.cpu_us:7,.0f} µs/req", file=sys.stderr)  # fmt: skip
+            runs.append(run)
+    finally:
+        upstream.stop()
+    rows = report.aggregate(runs, names, {})
+    print(report.table(rows))
+    print("\nerrors:\n" + report.errors_text(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""airouter's own app factories served with one collaborator swapped (for experiments).
+
+Nothing in src/ changes: the router and gateway already take their HTTP client and
+classifier as injected parts (`RouterParts`), so each variant measures what one
+src change would buy before anyone makes it.
+
+    python bench/variant_app.py --port 9003 --role router --transport aiohttp
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+from aiohttp_transport import AiohttpTransport
+
+from airouter.gateway.app import GatewayParts, create_gateway_app
+from airouter.logs import configure_logging
+from airouter.router.app import RouterParts, create_router_app, new_http_client
+from airouter.settings import load_settings
+
+
+@dataclass(frozen=True)
+class FixedDetection:
+    """What the detector would say for the benchmark's prompt, without running it."""
+
+    type: str = "chat"
+    complexity: str = "low"
+    language: str = "en"
+    reasons: tuple[str, ...] = ()
+
+
+class FixedClassifier:
+    def detect_messages(self, messages: Sequence[Mapping[str, Any]]) -> FixedDetection:
+        return FixedDetection()
+
+
+def client_for(transport: str) -> httpx.AsyncClient:
+    if transport == "httpx":
+        return new_http_client()
+    return httpx.AsyncClient(transport=AiohttpTransport(), follow_redirects=False)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--role", choices=["router", "all"], default="router")
+    p.add_argument("--transport", choices=["httpx", "aiohttp"], default="httpx")
+    p.add_argument("--classifier", choices=["detector", "fixed"], default="detector")
+    p.add_argument("--gc-freeze", action="store_true", help="gc.freeze() once the app is built")
+    args = p.parse_args()
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    router = RouterParts(http_client=client_for(args.transport))
+    if args.classifier == "fixed":
+        router.classifier = FixedClassifier()
+    if args.role == "router":
+        app = create_router_app(settings, parts=router)
+    else:
+        app = create_gateway_app(settings, parts=GatewayParts(router=router), with_router=True)
+    if args.gc_freeze:  # startup objects move to a generation no collection traverses
+        gc.collect()
+        gc.freeze()
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()
