@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import httpx
 import structlog
 from fastapi import FastAPI
+from httpx_aiohttp import AiohttpTransport
 from starlette.responses import Response
 
 from airouter.config.load import load_routing_config
@@ -142,6 +143,15 @@ def install_common(app: FastAPI, settings: Settings, realms: list[Realm], metric
 
 
 def new_http_client() -> httpx.AsyncClient:
-    """The one pooled client every HTTP provider shares (keep-alive, bounded pool)."""
+    """The one pooled client every HTTP provider shares (keep-alive, bounded pool).
+
+    httpx's API (and its MockTransport seam for tests) over aiohttp's connection
+    pool: under load httpcore's pool scans every connection on every request and
+    cost the router more CPU than everything else together (docs/benchmarks.md).
+    """
     limits = httpx.Limits(max_connections=512, max_keepalive_connections=128, keepalive_expiry=30)
-    return httpx.AsyncClient(limits=limits, follow_redirects=False)
+    return httpx.AsyncClient(
+        transport=AiohttpTransport(limits=limits, trust_env=False),
+        follow_redirects=False,
+        trust_env=False,
+    )
