@@ -17,6 +17,7 @@
     │   ├── UpstreamRejected         upstream_rejected      502   the upstream refused our request
     │   ├── AgentOutputInvalid       agent_output_invalid   502   provider fault: unparseable or
     │   │                                                         schema-invalid agent answer
+    │   ├── RouterAuthFailed         router_auth_failed     502   our router refused our key
     │   └── CircuitOpen              circuit_open           503   the breaker refused the call
     ├── AllDeploymentsFailed         all_deployments_failed 502/504, names every deployment tried
     └── ProvidersFailed              providers_failed       502/504, the gateway's paths all failed
@@ -168,11 +169,23 @@ class AgentOutputInvalid(UpstreamError):
     provider_fault = True
 
 
+class RouterAuthFailed(UpstreamError):
+    """Our own router refused the gateway's AI_ROUTER_API_KEY: a misconfiguration."""
+
+    code = "router_auth_failed"
+    http_status = 502
+    provider_fault = True
+
+
 class CircuitOpen(UpstreamError):
     """The deployment's circuit breaker refused the call without trying it."""
 
     code = "circuit_open"
     http_status = 503
+
+
+NOT_ATTEMPTED = "not_attempted"
+"""The code of a deployment the request's deadline left no time to call."""
 
 
 @dataclass(frozen=True)
@@ -194,7 +207,8 @@ class AllDeploymentsFailed(AirouterError):
         super().__init__(f"every deployment failed; tried: {tried}")
         self.attempts = tuple(attempts)
         self.retry_after = retry_after
-        only_timeouts = bool(attempts) and all(a.code == UpstreamTimeout.code for a in attempts)
+        timeouts = (UpstreamTimeout.code, NOT_ATTEMPTED)
+        only_timeouts = bool(attempts) and all(a.code in timeouts for a in attempts)
         self.http_status = 504 if only_timeouts else 502
 
     def details(self) -> dict[str, Any]:

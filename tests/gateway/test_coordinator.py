@@ -56,7 +56,7 @@ class FakeBackend:
         self.text = text
         self.calls = 0
 
-    async def complete(self, call: AgentCall) -> RawAnswer:
+    async def complete(self, call: AgentCall, deadline: float) -> RawAnswer:
         self.calls += 1
         if self.error is not None:
             raise self.error

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+import time
 from collections.abc import AsyncIterator, Iterable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from airouter.config import load_routing_config
 from airouter.config.model import Deployment, RoutingConfig
@@ -17,7 +21,7 @@ from airouter.errors import (
 )
 from airouter.providers.base import ChatRequest, ChatResult, StreamChunk, Usage
 from airouter.router.caller import ResilientCaller
-from airouter.router.service import RouterService
+from airouter.router.service import RouterService, share_of
 from airouter.routing.signals import Hints
 
 REQUEST = ChatRequest([{"role": "user", "content": "hi"}], correlation_id="c")
@@ -156,3 +160,58 @@ async def test_an_error_after_the_first_chunk_reaches_the_caller() -> None:
         async for _ in opened.chunks:
             pass
     assert providers["mistral-large"].calls == 0
+
+
+class Hangs(Scripted):
+    """A deployment that accepts the request and never answers."""
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        self.calls += 1
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+@given(now=st.floats(0, 1e6), budget=st.floats(0.001, 1e4), left=st.integers(1, 6))
+def test_each_deployment_gets_a_fair_share_and_the_last_gets_the_rest(
+    now: float, budget: float, left: int
+) -> None:
+    share = share_of(now, now + budget, left)
+    assert now < share <= now + budget
+    if left == 1:
+        assert share == now + budget
+    else:
+        assert share == pytest.approx(now + budget / left)
+
+
+async def test_a_hanging_head_leaves_time_for_its_fallback_and_its_breaker_sees_it() -> None:
+    # Real time here: a hang is cut by asyncio.timeout on the event loop's clock.
+    config = CONFIG.model_copy(
+        update={
+            "resilience": CONFIG.resilience.model_copy(
+                update={
+                    "deadline": 0.4,
+                    "retry": CONFIG.resilience.retry.model_copy(update={"max_retries": 0}),
+                }
+            )
+        }
+    )
+    llama = CONFIG.deployment("llama-3.3-70b")
+    providers = {d.name: Scripted(d, ["ok"]) for d in config.deployments}
+    providers["llama-3.3-70b"] = Hangs(llama, ["x"])
+    caller = ResilientCaller.from_config(config)
+    svc = RouterService(config, providers, None, caller)
+    started = time.monotonic()
+    outcome = await svc.complete(REQUEST, await svc.plan(REQUEST.messages, HINTS))
+    assert outcome.deployment.name == "mistral-large"
+    assert [a.code for a in outcome.skipped] == ["upstream_timeout"]
+    assert time.monotonic() - started < 0.4
+    assert caller.snapshot()["llama-3.3-70b"]["failures_in_window"] == 1
+
+
+async def test_a_deployment_left_no_time_is_reported_as_not_attempted() -> None:
+    svc, providers, _ = service(CONFIG)  # its clock reads 1000.0
+    with pytest.raises(AllDeploymentsFailed) as caught:
+        await svc.complete(REQUEST, await svc.plan(REQUEST.messages, HINTS), deadline=999.0)
+    assert {a.code for a in caught.value.attempts} == {"not_attempted"}
+    assert caught.value.http_status == 504
+    assert providers["llama-3.3-70b"].calls == 0

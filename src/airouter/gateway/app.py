@@ -119,9 +119,7 @@ def build_coordinator(
         )
     if settings.router_url:
         key = settings.router_api_key.get_secret_value() if settings.router_api_key else None
-        foundry: Backend = HttpRouter(
-            settings.router_url, key, client, config.gateway.foundry.deadline
-        )
+        foundry: Backend = HttpRouter(settings.router_url, key, client)
     elif router is not None:
         foundry = InProcessRouter(router)
     else:

@@ -7,17 +7,20 @@ an unparseable answer counts against the provider like any other failure.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 import orjson
+import structlog
 from pydantic import BaseModel
 
 from airouter.errors import (
     AllDeploymentsFailed,
     InvalidRequest,
+    RouterAuthFailed,
     UpstreamBadResponse,
     UpstreamConnectionError,
     UpstreamRejected,
@@ -64,8 +67,17 @@ class PathAnswer:
     raw: RawAnswer
 
 
+log = structlog.get_logger("airouter.gateway")
+
+# The router in this process must give up a little before the gateway's own deadline,
+# so that its breakers, not the gateway's cancellation, see a hanging deployment.
+_INNER_MARGIN = 0.05
+
+
 class Backend(Protocol):
-    async def complete(self, call: AgentCall) -> RawAnswer: ...
+    async def complete(self, call: AgentCall, deadline: float) -> RawAnswer:
+        """One raw call; `deadline` is absolute on `time.monotonic`."""
+        ...
 
 
 class InProcessRouter:
@@ -74,14 +86,19 @@ class InProcessRouter:
     def __init__(self, service: RouterService) -> None:
         self._service = service
 
-    async def complete(self, call: AgentCall) -> RawAnswer:
+    async def complete(self, call: AgentCall, deadline: float) -> RawAnswer:
         chat = call.chat_request()
         try:
             plan = await self._service.plan(chat.messages, call.hints)
-            outcome = await self._service.complete(chat, plan)
+            outcome = await self._service.complete(chat, plan, deadline - _INNER_MARGIN)
         except AllDeploymentsFailed as exc:
             # The router already retried and failed over; to the gateway this is
-            # one provider failure, which its breaker must see.
+            # one provider failure, which its breaker must see -- unless every
+            # deployment refused the request itself, which is no provider's fault.
+            if all(a.code == UpstreamRejected.code for a in exc.attempts):
+                raise UpstreamRejected(
+                    f"router: {exc.message}", deployment="router", upstream_status=400
+                ) from None
             error = UpstreamTimeout if exc.http_status == 504 else UpstreamServerError
             raise error(
                 f"router: {exc.message}",
@@ -107,13 +124,10 @@ class InProcessRouter:
 class HttpRouter:
     """The foundry path to a remote router (`AI_ROUTER_URL`), sending `AI_ROUTER_API_KEY`."""
 
-    def __init__(
-        self, url: str, api_key: str | None, client: httpx.AsyncClient, timeout: float
-    ) -> None:
+    def __init__(self, url: str, api_key: str | None, client: httpx.AsyncClient) -> None:
         self._url = f"{url.rstrip('/')}/v1/chat/completions"
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = client
-        self._timeout = timeout
 
     def _body(self, call: AgentCall) -> bytes:
         chat = call.chat_request()
@@ -129,24 +143,38 @@ class HttpRouter:
             body["language_hint"] = hints.language
         return orjson.dumps(body)
 
-    async def complete(self, call: AgentCall) -> RawAnswer:
+    async def complete(self, call: AgentCall, deadline: float) -> RawAnswer:
         headers = {
             **self._headers,
             "Content-Type": "application/json",
             "X-Correlation-ID": call.correlation_id,
         }
+        timeout = max(deadline - time.monotonic(), 0.001)
         try:
             response = await self._client.post(
-                self._url, content=self._body(call), headers=headers, timeout=self._timeout
+                self._url, content=self._body(call), headers=headers, timeout=timeout
             )
         except httpx.TimeoutException:
             raise UpstreamTimeout("router timed out", deployment="router") from None
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:
             raise UpstreamConnectionError(
                 f"router unreachable ({type(exc).__name__})", deployment="router"
             ) from None
-        if response.status_code >= 400:
-            status = response.status_code
+        status = response.status_code
+        if status in (401, 403):
+            # Our own router refusing our key is a misconfiguration, not a caller's
+            # mistake: it must count against the path and be loud in the log.
+            log.error(
+                "router_refused_key",
+                status=status,
+                detail="the router rejected AI_ROUTER_API_KEY; fix the gateway's key",
+            )
+            raise RouterAuthFailed(
+                f"router refused our key (HTTP {status})",
+                deployment="router",
+                upstream_status=status,
+            )
+        if status >= 400:
             raise classify_status(status)(
                 f"router answered HTTP {status}", deployment="router", upstream_status=status
             )
@@ -174,7 +202,8 @@ class LegacyBackend:
     def __init__(self, provider: Provider) -> None:
         self._provider = provider
 
-    async def complete(self, call: AgentCall) -> RawAnswer:
+    async def complete(self, call: AgentCall, deadline: float) -> RawAnswer:
+        # The guarded call's own deadline bounds this; the provider has its timeouts.
         result = await self._provider.complete(call.chat_request())
         d = self._provider.deployment
         cost = d.price.cost(result.usage.prompt_tokens, result.usage.completion_tokens)
@@ -190,14 +219,16 @@ class GuardedPath:
         self._caller = caller
 
     async def run(self, call: AgentCall) -> PathAnswer:
+        deadline = self._caller.deadline_from_now()
+
         async def attempt() -> PathAnswer:
-            raw = await self._backend.complete(call)
+            raw = await self._backend.complete(call, deadline)
             return PathAnswer(call.agent.parse(raw.text, deployment=raw.deployment), raw)
 
         return await self._caller.call(
             self.name,
             attempt,
-            deadline=self._caller.deadline_from_now(),
+            deadline=deadline,
             correlation_id=call.correlation_id,
         )
 

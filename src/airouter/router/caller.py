@@ -93,6 +93,9 @@ class ResilientCaller:
             observer=observer,
         )
 
+    def now(self) -> float:
+        return self._clock()
+
     def deadline_from_now(self) -> float:
         return self._clock() + self.deadline
 

@@ -9,7 +9,6 @@ the next one answers.
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -18,7 +17,13 @@ from typing import Any, TypeVar
 import structlog
 
 from airouter.config.model import Deployment, RoutingConfig
-from airouter.errors import AllDeploymentsFailed, Attempt, InvalidRequest, UpstreamError
+from airouter.errors import (
+    NOT_ATTEMPTED,
+    AllDeploymentsFailed,
+    Attempt,
+    InvalidRequest,
+    UpstreamError,
+)
 from airouter.providers.base import ChatRequest, ChatResult, Provider, StreamChunk
 from airouter.router.caller import ResilientCaller
 from airouter.routing.decide import Decision, decide
@@ -89,11 +94,15 @@ class RouterService:
             return None
         return await self._classifier.classify(messages)
 
-    async def complete(self, request: ChatRequest, plan: Plan) -> Outcome:
+    async def complete(
+        self, request: ChatRequest, plan: Plan, deadline: float | None = None
+    ) -> Outcome:
+        """The first deployment of the chain that answers; `deadline` (monotonic) bounds it all."""
+
         async def call(provider: Provider) -> ChatResult:
             return await provider.complete(request)
 
-        result, deployment, skipped = await self._walk(plan, request.correlation_id, call)
+        result, deployment, skipped = await self._walk(plan, request.correlation_id, call, deadline)
         usage = result.usage
         cost = deployment.price.cost(usage.prompt_tokens, usage.completion_tokens)
         return Outcome(result, deployment, skipped, cost)
@@ -109,7 +118,9 @@ class RouterService:
                 head = StreamChunk(finish_reason="stop")
             return head, chunks
 
-        (head, rest), deployment, skipped = await self._walk(plan, request.correlation_id, first)
+        (head, rest), deployment, skipped = await self._walk(
+            plan, request.correlation_id, first, None
+        )
         return StreamOutcome(deployment, skipped, _prepend(head, rest))
 
     async def _walk(
@@ -117,17 +128,23 @@ class RouterService:
         plan: Plan,
         correlation_id: str,
         call: Callable[[Provider], Awaitable[T]],
+        deadline: float | None,
     ) -> tuple[T, Deployment, tuple[Attempt, ...]]:
         skipped: list[Attempt] = []
-        deadline = self._resilience.deadline_from_now()
+        deadline = deadline if deadline is not None else self._resilience.deadline_from_now()
         last_retry_after: float | None = None
-        for name in plan.decision.chain:
+        chain = plan.decision.chain
+        for index, name in enumerate(chain):
             provider = self._providers[name]
+            now = self._resilience.now()
+            if now >= deadline:
+                skipped.append(Attempt(name, NOT_ATTEMPTED, None))
+                continue
             try:
                 value = await self._resilience.call(
                     name,
                     partial(call, provider),
-                    deadline=deadline,
+                    deadline=share_of(now, deadline, len(chain) - index),
                     correlation_id=correlation_id,
                 )
             except UpstreamError as exc:
@@ -158,5 +175,11 @@ async def _prepend(
         yield chunk
 
 
-def monotonic_ms(start: float) -> float:
-    return round((time.perf_counter() - start) * 1000, 2)
+def share_of(now: float, deadline: float, left: int) -> float:
+    """The deadline for one deployment when `left` deployments (it included) remain.
+
+    Each gets an equal share of the time left, so a deployment that hangs or keeps
+    failing cannot spend the whole request before its fallbacks get a turn; the
+    last one gets everything that remains.
+    """
+    return deadline if left <= 1 else now + (deadline - now) / left
