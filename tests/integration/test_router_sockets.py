@@ -210,3 +210,24 @@ def test_each_request_is_logged_once_without_keys_or_prompts(
     output = router.process.output()
     for secret in (marker, ROUTER_KEY, OPENAI_KEY, AZURE_KEY, "upstream-secret-detail"):
         assert secret not in output
+
+
+def test_a_stream_too_slow_for_its_total_timeout_ends_with_an_error_event(
+    router: RouterProcess, fake_upstream: FakeUpstream
+) -> None:
+    fake_upstream.script("oa-model", {"kind": "slow_stream", "delay_ms": 700})
+    before = httpx.get(f"{router.url}/ready").json()["breakers"]["oa"]["failures_in_window"]
+    with sdk(router) as client:
+        raw = client.chat.completions.with_raw_response.create(
+            model="auto",
+            stream=True,
+            messages=[{"role": "user", "content": "Tell me a long story about the sea"}],
+        )
+        cid = raw.headers["x-correlation-id"]
+        with pytest.raises(openai.APIError, match="the upstream stream broke"):
+            for _ in raw.parse():
+                pass
+    event = router.wait_for_requests(cid)[cid]
+    assert (event["deployment"], event["stream"]) == ("oa", "upstream_timeout")
+    after = httpx.get(f"{router.url}/ready").json()["breakers"]["oa"]["failures_in_window"]
+    assert after == before + 1  # the breaker saw the failure after the first byte

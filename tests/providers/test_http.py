@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
 
 from airouter.config.model import Deployment
 from airouter.errors import (
+    InvalidRequest,
     UpstreamBadResponse,
     UpstreamConnectionError,
     UpstreamError,
@@ -18,7 +20,7 @@ from airouter.errors import (
     UpstreamServerError,
     UpstreamTimeout,
 )
-from airouter.providers.base import ChatRequest
+from airouter.providers.base import ChatRequest, StreamChunk
 from airouter.providers.http import HttpChatProvider
 
 COMPLETION = {
@@ -205,3 +207,89 @@ async def test_a_stream_refused_with_429_raises_before_any_chunk() -> None:
     with pytest.raises(UpstreamRateLimited):
         async for _ in p.stream(REQUEST):
             pass
+
+
+class SlowBody(httpx.AsyncByteStream):
+    """A streamed body whose chunks arrive `gap` seconds apart."""
+
+    def __init__(self, chunks: list[bytes], gap: float) -> None:
+        self.chunks = chunks
+        self.gap = gap
+
+    async def __aiter__(self):  # type: ignore[no-untyped-def]
+        for c in self.chunks:
+            await asyncio.sleep(self.gap)
+            yield c
+
+
+def slow_stream_provider(total: float, gap: float) -> HttpChatProvider:
+    body = [sse(chunk(f"w{i} ")) for i in range(50)]
+    timeout = {"connect": total, "first_byte": total, "total": total}
+    return provider(lambda _: httpx.Response(200, stream=SlowBody(body, gap)), timeout=timeout)
+
+
+async def test_a_stream_past_its_total_timeout_ends_with_a_timeout_error() -> None:
+    chunks = aiter(slow_stream_provider(total=0.15, gap=0.02).stream(REQUEST))
+    assert (await anext(chunks)).delta == "w0 "
+    with pytest.raises(UpstreamTimeout):
+        await drain(chunks)
+
+
+async def test_a_stream_consumed_from_another_task_never_cancels_the_opening_task() -> None:
+    # Starlette opens the stream in the request task and reads it in another one.
+    chunks = aiter(slow_stream_provider(total=0.15, gap=0.02).stream(REQUEST))
+    await anext(chunks)
+
+    async def drain() -> str:
+        try:
+            async for _ in chunks:
+                pass
+        except UpstreamTimeout:
+            return "timed out"
+        return "finished"
+
+    assert await asyncio.create_task(drain()) == "timed out"
+    await asyncio.sleep(0.2)  # had the timeout been bound to this task, we'd be cancelled
+
+
+async def test_a_complete_call_past_its_total_timeout_is_a_timeout() -> None:
+    async def handler(_: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(1)
+        return httpx.Response(200, json=COMPLETION)
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    d = deployment(timeout={"connect": 0.05, "first_byte": 0.05, "total": 0.05})
+    with pytest.raises(UpstreamTimeout):
+        await HttpChatProvider(d, client, "k").complete(REQUEST)
+
+
+async def drain(chunks: AsyncIterator[StreamChunk]) -> int:
+    return len([c async for c in chunks])
+
+
+async def test_a_body_its_content_encoding_cannot_explain_is_a_bad_response() -> None:
+    def handler(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, stream=httpx.ByteStream(b"not gzip at all"), headers={"content-encoding": "gzip"}
+        )
+
+    with pytest.raises(UpstreamBadResponse):
+        await provider(handler).complete(REQUEST)
+
+
+async def test_a_chunk_whose_choices_is_not_a_list_is_a_bad_response() -> None:
+    p = provider(lambda _: httpx.Response(200, content=sse('{"choices": {"0": 1}}', "[DONE]")))
+    with pytest.raises(UpstreamBadResponse):
+        await drain(p.stream(REQUEST))
+
+
+async def test_negative_usage_never_becomes_a_negative_cost() -> None:
+    body = {**COMPLETION, "usage": {"prompt_tokens": -5, "completion_tokens": -1}}
+    result = await provider(lambda _: httpx.Response(200, json=body)).complete(REQUEST)
+    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (0, 0)
+
+
+async def test_text_that_is_not_valid_unicode_is_the_callers_error() -> None:
+    bad = ChatRequest([{"role": "user", "content": "hi \ud800"}])
+    with pytest.raises(InvalidRequest):
+        await provider(lambda _: httpx.Response(200, json=COMPLETION)).complete(bad)

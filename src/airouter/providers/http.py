@@ -19,6 +19,7 @@ import orjson
 
 from airouter.config.model import Deployment
 from airouter.errors import (
+    InvalidRequest,
     UpstreamBadResponse,
     UpstreamConnectionError,
     UpstreamError,
@@ -75,28 +76,40 @@ class HttpChatProvider:
         return self._deployment
 
     async def complete(self, request: ChatRequest) -> ChatResult:
-        async with self._guard(), self._post(request, stream=False) as response:
-            body = await response.aread()
+        async with self._errors(), asyncio.timeout(self._deployment.timeout.total):
+            response = await self._open(request, stream=False)
+            try:
+                body = await response.aread()
+            finally:
+                await response.aclose()
         return parse_completion(self._deployment.name, body)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
-        async with self._guard(), self._post(request, stream=True) as response:
-            done = False
-            async for line in response.aiter_lines():
-                if not line.startswith("data:"):
-                    continue
-                data = line[5:].strip()
-                if data == "[DONE]":
-                    done = True
-                    break
-                chunk = parse_chunk(self._deployment.name, data)
-                if chunk is not None:
-                    yield chunk
-            if not done:
-                raise UpstreamConnectionError(
-                    f"{self._deployment.name}: stream ended before [DONE]",
-                    deployment=self._deployment.name,
-                )
+        # The total timeout bounds each step, never a `yield`: whoever consumes this
+        # generator may do it from another task (Starlette streams do), and a timeout
+        # held across a yield would cancel the wrong task.
+        deadline = asyncio.get_running_loop().time() + self._deployment.timeout.total
+        name = self._deployment.name
+        async with self._errors():
+            async with asyncio.timeout_at(deadline):
+                response = await self._open(request, stream=True)
+            try:
+                lines = response.aiter_lines()
+                while True:
+                    async with asyncio.timeout_at(deadline):
+                        line = await anext(lines, None)
+                    if line is None:
+                        raise UpstreamConnectionError(
+                            f"{name}: stream ended before [DONE]", deployment=name
+                        )
+                    data = line[5:].strip() if line.startswith("data:") else None
+                    if data == "[DONE]":
+                        return
+                    chunk = parse_chunk(name, data) if data else None
+                    if chunk is not None:
+                        yield chunk
+            finally:
+                await response.aclose()
 
     def _body(self, request: ChatRequest, stream: bool) -> bytes:
         body: dict[str, Any] = dict(request.extra)
@@ -112,10 +125,14 @@ class HttpChatProvider:
         if stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
-        return orjson.dumps(body)
+        try:
+            return orjson.dumps(body)
+        except orjson.JSONEncodeError:
+            # e.g. a lone UTF-16 surrogate in the caller's text: their input, not our fault.
+            raise InvalidRequest("the request contains text that is not valid Unicode") from None
 
-    @asynccontextmanager
-    async def _post(self, request: ChatRequest, stream: bool) -> AsyncIterator[httpx.Response]:
+    async def _open(self, request: ChatRequest, stream: bool) -> httpx.Response:
+        """Send the request; a non-2xx answer is read, closed and raised as an error."""
         headers = {**self._endpoint.headers, "Content-Type": "application/json"}
         if request.correlation_id:
             headers["X-Correlation-ID"] = request.correlation_id
@@ -127,13 +144,13 @@ class HttpChatProvider:
             timeout=self._timeout,
         )
         response = await self._client.send(http_request, stream=True)
-        try:
-            if response.status_code >= 400:
+        if response.status_code >= 400:
+            try:
                 await response.aread()
-                raise self._status_error(response)
-            yield response
-        finally:
-            await response.aclose()
+            finally:
+                await response.aclose()
+            raise self._status_error(response)
+        return response
 
     def _status_error(self, response: httpx.Response) -> UpstreamError:
         status = response.status_code
@@ -148,17 +165,19 @@ class HttpChatProvider:
         )
 
     @asynccontextmanager
-    async def _guard(self) -> AsyncIterator[None]:
-        """Bound the whole call by the total timeout and translate transport errors."""
+    async def _errors(self) -> AsyncIterator[None]:
+        """Translate everything the transport can raise into the error hierarchy."""
         name = self._deployment.name
         try:
-            async with asyncio.timeout(self._deployment.timeout.total):
-                yield
+            yield
         except (TimeoutError, httpx.TimeoutException):
             raise UpstreamTimeout(f"{name} timed out", deployment=name) from None
         except httpx.TransportError as exc:
             raise UpstreamConnectionError(
                 f"{name} unreachable ({type(exc).__name__})", deployment=name
             ) from None
-        except (orjson.JSONDecodeError, UnicodeDecodeError):
-            raise UpstreamBadResponse(f"{name} sent malformed JSON", deployment=name) from None
+        except (httpx.HTTPError, orjson.JSONDecodeError, UnicodeDecodeError) as exc:
+            # e.g. httpx.DecodingError: a body its Content-Encoding cannot explain.
+            raise UpstreamBadResponse(
+                f"{name} sent an unreadable response ({type(exc).__name__})", deployment=name
+            ) from None

@@ -92,7 +92,7 @@ class SimulatedProvider:
             return orjson.dumps(fill(schema, words)).decode(), "stop"
         if request.response_format and request.response_format.get("type") == "json_object":
             return orjson.dumps({"answer": " ".join(words[:12])}).decode(), "stop"
-        digest = hashlib.sha256(prompt.encode()).digest()
+        digest = hashlib.sha256(prompt.encode("utf-8", "surrogatepass")).digest()
         opener = _OPENERS[digest[0] % len(_OPENERS)]
         text = (
             f"{opener} You wrote about {' '.join(words[:8])}. [{self._deployment.model}, simulated]"

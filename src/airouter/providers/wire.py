@@ -33,6 +33,10 @@ def parse_chunk(deployment: str, data: str) -> StreamChunk | None:
     obj = _json(deployment, data.encode())
     usage = usage_from(obj.get("usage"))
     choices = obj.get("choices") or []
+    if not isinstance(choices, list):
+        raise UpstreamBadResponse(
+            f"{deployment} sent a chunk without a choices list", deployment=deployment
+        )
     if not choices:
         return StreamChunk(usage=usage) if usage else None
     choice = choices[0] if isinstance(choices[0], dict) else {}
@@ -51,7 +55,7 @@ def usage_from(raw: object) -> Usage | None:
     prompt = raw.get("prompt_tokens")
     completion = raw.get("completion_tokens")
     if isinstance(prompt, int) and isinstance(completion, int):
-        return Usage(prompt, completion)
+        return Usage(max(prompt, 0), max(completion, 0))  # never a negative cost
     return None
 
 

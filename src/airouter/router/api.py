@@ -202,36 +202,45 @@ async def _stream(
     def event(choices: list[dict[str, Any]], **extra: Any) -> bytes:
         return b"data: " + orjson.dumps({**base, "choices": choices, **extra}) + b"\n\n"
 
+    facts = facts_of(request.scope)
+    facts.update(
+        model=deployment.model,
+        deployment=deployment.name,
+        region=deployment.region,
+        fallbacks=len(opened.skipped),
+    )
+
     async def body() -> AsyncIterator[bytes]:
         usage: Usage | None = None
         text_parts: list[str] = []
-        yield event(
-            [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]
-        )
+        outcome = "client_disconnected"  # unless the stream ends one of the ways below
         try:
+            yield event(
+                [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]
+            )
             async for chunk in opened.chunks:
                 usage = chunk.usage or usage
                 text_parts.append(chunk.delta)
                 if chunk.delta or chunk.finish_reason:
                     yield event([_choice(chunk)])
+            if include_usage:
+                yield event([], usage=_usage(usage or _estimate(chat, "".join(text_parts))))
+            yield b"data: [DONE]\n\n"
+            outcome = "complete"
         except AirouterError as exc:
+            # Headers (200) are gone already: the error travels as the last event.
+            outcome = exc.code
             log.warning("stream_broken", deployment=deployment.name, code=exc.code)
             yield b"data: " + error_body(502, exc.code, "the upstream stream broke", cid) + b"\n\n"
-            return
-        final = usage or _estimate(chat, "".join(text_parts))
-        if include_usage:
-            yield event([], usage=_usage(final))
-        yield b"data: [DONE]\n\n"
-        cost = deployment.price.cost(final.prompt_tokens, final.completion_tokens)
-        facts_of(request.scope).update(
-            model=deployment.model,
-            deployment=deployment.name,
-            region=deployment.region,
-            tokens_in=final.prompt_tokens,
-            tokens_out=final.completion_tokens,
-            cost_usd=round(cost, 8),
-            fallbacks=len(opened.skipped),
-        )
+        finally:
+            final = usage or _estimate(chat, "".join(text_parts))
+            cost = deployment.price.cost(final.prompt_tokens, final.completion_tokens)
+            facts.update(
+                tokens_in=final.prompt_tokens,
+                tokens_out=final.completion_tokens,
+                cost_usd=round(cost, 8),
+                stream=outcome,
+            )
 
     return StreamingResponse(
         body(),

@@ -127,5 +127,17 @@ class ResilientCaller:
             on_attempt=on_attempt,
         )
 
+    def report_late_failure(self, name: str, error: UpstreamError) -> None:
+        """A failure after a call had already succeeded (a stream broken mid-way)."""
+        if not error.provider_fault:
+            return
+        log.warning("late_failure", target=name, outcome=error.code)
+        if self._observer is not None:
+            self._observer(name, error.code)
+        breaker = self.registry.get(name)
+        permit = breaker.try_acquire()
+        if permit is not None:  # an open breaker already knows
+            breaker.record(permit, duration=0.0, error=error)
+
     def snapshot(self) -> dict[str, Any]:
         return {name: snap.as_dict() for name, snap in self.registry.snapshot().items()}

@@ -121,7 +121,19 @@ class RouterService:
         (head, rest), deployment, skipped = await self._walk(
             plan, request.correlation_id, first, None
         )
-        return StreamOutcome(deployment, skipped, _prepend(head, rest))
+        return StreamOutcome(deployment, skipped, self._watched(deployment.name, head, rest))
+
+    async def _watched(
+        self, name: str, head: StreamChunk, rest: AsyncIterator[StreamChunk]
+    ) -> AsyncIterator[StreamChunk]:
+        """The committed stream; a failure after the first byte still reaches the breaker."""
+        yield head
+        try:
+            async for chunk in rest:
+                yield chunk
+        except UpstreamError as exc:
+            self._resilience.report_late_failure(name, exc)
+            raise
 
     async def _walk(
         self,
@@ -165,14 +177,6 @@ class RouterService:
             "deployments": [d.name for d in self.config.deployments],
             "breakers": self._resilience.snapshot(),
         }
-
-
-async def _prepend(
-    head: StreamChunk, rest: AsyncIterator[StreamChunk]
-) -> AsyncIterator[StreamChunk]:
-    yield head
-    async for chunk in rest:
-        yield chunk
 
 
 def share_of(now: float, deadline: float, left: int) -> float:
