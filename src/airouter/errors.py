@@ -7,6 +7,7 @@
     │   ├── Unauthorized             unauthorized           401
     │   ├── NotFound                 not_found              404
     │   ├── MethodNotAllowed         method_not_allowed     405
+    │   ├── Conflict                 conflict               409
     │   └── PayloadTooLarge          payload_too_large      413
     ├── UpstreamError                (one deployment, one attempt)
     │   ├── UpstreamTimeout          upstream_timeout       504   transient, provider fault
@@ -81,6 +82,13 @@ class NotFound(RequestError):
 class MethodNotAllowed(RequestError):
     code = "method_not_allowed"
     http_status = 405
+
+
+class Conflict(RequestError):
+    """The request contradicts the service's current configuration or state."""
+
+    code = "conflict"
+    http_status = 409
 
 
 class PayloadTooLarge(RequestError):

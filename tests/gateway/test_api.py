@@ -9,7 +9,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from tests.gateway.agents.samples import VALID
-from tests.gateway.conftest import ADMIN_KEY, CLIENT_KEY
+from tests.gateway.conftest import ADMIN_KEY, CLIENT_KEY, gateway_app
 
 PATHS = {
     "chat": "messaging",
@@ -133,3 +133,18 @@ async def test_ready_shows_the_store_the_paths_breakers_and_the_canary(
     assert body["gateway_paths"]["foundry"]["state"] == "closed"
     assert body["canary_percentage"] == 50
     assert "llama-3.3-70b" in body["breakers"]
+
+
+async def test_canary_commands_are_refused_when_the_canary_is_not_in_use() -> None:
+    app = gateway_app(provider="foundry")
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client,
+    ):
+        response = await client.post(
+            "/api/admin/canary",
+            headers={"X-API-Key": ADMIN_KEY},
+            json={"action": "rollback", "reason": "bad canary"},
+        )
+    assert response.status_code == 409
+    assert "AI_PROVIDER=foundry" in response.json()["error"]["message"]

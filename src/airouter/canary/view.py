@@ -9,7 +9,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from airouter.state import CanaryState, Event, StateStore
+import structlog
+
+from airouter.state import CanaryState, Event, StateStore, StateUnavailable
+
+log = structlog.get_logger("airouter.canary")
 
 
 class CanaryView:
@@ -40,7 +44,19 @@ class CanaryView:
 
     async def state(self) -> CanaryState:
         if self._cached is None or self._clock() - self._fetched_at >= self._ttl:
-            fetched = await self.store.get_canary(self.migration)
+            try:
+                fetched = await self.store.get_canary(self.migration)
+            except StateUnavailable:
+                if self._cached is None:
+                    raise
+                # Serving the last known split beats failing every request; say so.
+                log.warning(
+                    "canary_state_stale",
+                    migration=self.migration,
+                    percentage=self._cached.percentage,
+                )
+                self._fetched_at = self._clock()  # retry after another ttl
+                return self._cached
             if fetched is not None:
                 self._remember(fetched)
         if self._cached is None:

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from airouter.canary.view import CanaryView
 from airouter.config.model import Tier
-from airouter.errors import InvalidRequest
+from airouter.errors import Conflict, InvalidRequest
 from airouter.gateway.agents import resolve_agent
 from airouter.gateway.coordinator import Coordinator, GatewayAnswer, metadata
 from airouter.routing.signals import Hints
@@ -105,6 +105,12 @@ def build_gateway_api(
 
     @api.post("/api/admin/canary", tags=["admin"])
     async def canary_command(command: CanaryCommand) -> Response:
+        if coordinator.mode != "canary":
+            # Accepting it would change a number no request reads.
+            raise Conflict(
+                f"AI_PROVIDER={coordinator.mode}: every request goes to {coordinator.mode} and "
+                "the canary percentage is not used; run with AI_PROVIDER=canary to steer it"
+            )
         target = {"promote": 100, "rollback": 0}.get(command.action, command.percentage)
         if target is None:
             raise InvalidRequest("action 'set' needs a percentage from 0 to 100")
