@@ -148,3 +148,10 @@ async def test_canary_commands_are_refused_when_the_canary_is_not_in_use() -> No
         )
     assert response.status_code == 409
     assert "AI_PROVIDER=foundry" in response.json()["error"]["message"]
+
+
+async def test_metrics_need_the_admin_key_not_a_client_key(gateway: httpx.AsyncClient) -> None:
+    as_client = await gateway.get("/metrics")
+    as_admin = await gateway.get("/metrics", headers={"X-API-Key": ADMIN_KEY})
+    assert (as_client.status_code, as_admin.status_code) == (401, 200)
+    assert "airouter_http_requests_total" in as_admin.text

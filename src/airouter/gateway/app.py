@@ -52,14 +52,24 @@ class GatewayParts:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
-def gateway_realms(settings: Settings) -> list[Realm]:
+def gateway_realms(settings: Settings, *, with_router: bool) -> list[Realm]:
+    """Client keys for /api/ai, the admin key for /api/admin, /admin and /metrics.
+
+    In one process with the router, the router's own realm covers the rest ("/"), and
+    its key may read /metrics too.
+    """
     clients = tuple(k.get_secret_value().encode() for k in settings.client_api_keys)
     admin = settings.admin_api_key
     admins = (admin.get_secret_value().encode(),) if admin else ()
+    router_key = settings.router_api_key
+    scrapers = admins + (
+        (router_key.get_secret_value().encode(),) if with_router and router_key else ()
+    )
     return [
         Realm("/api/ai", clients, "airouter"),
         Realm("/api/admin", admins, "airouter-admin"),
         Realm("/admin", admins, "airouter-admin"),
+        Realm("/metrics", scrapers, "airouter-metrics"),
     ]
 
 
@@ -183,7 +193,7 @@ def create_gateway_app(
         docs_url="/docs",
         redoc_url=None,
     )
-    realms = gateway_realms(settings)
+    realms = gateway_realms(settings, with_router=router is not None)
     if router is not None:
         app.include_router(
             build_router_api(router, partial(gateway_readiness, coordinator, canary))

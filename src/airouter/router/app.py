@@ -137,8 +137,10 @@ def install_common(app: FastAPI, settings: Settings, realms: list[Realm], metric
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
     app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], tags=["ops"])
-    app.add_middleware(AuthMiddleware, realms=realms, open_paths=OPEN_PATHS)
+    # Outermost last: correlation id and request log, then auth (so an unauthenticated
+    # caller cannot make us buffer a body), then the body limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AuthMiddleware, realms=realms, open_paths=OPEN_PATHS)
     app.add_middleware(CorrelationMiddleware, metrics=metrics)
 
 

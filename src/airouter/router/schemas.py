@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from airouter.config.model import Complexity, TaskType, Tier
+from airouter.routing.languages import iso_639_1
 from airouter.routing.signals import Hints
 
 # OpenAI parameters passed through to the upstream untouched.
@@ -29,15 +30,6 @@ PASSTHROUGH = frozenset(
 )
 
 
-def _language(value: str | None) -> str | None:
-    if value is None:
-        return None
-    code = value.strip().lower()
-    if len(code) != 2 or not code.isascii() or not code.isalpha():
-        raise ValueError("must be an ISO 639-1 code such as 'fr'")
-    return code
-
-
 class HintFields(BaseModel):
     type_hint: TaskType | None = None
     complexity_hint: Complexity | None = None
@@ -47,7 +39,7 @@ class HintFields(BaseModel):
     @field_validator("language_hint")
     @classmethod
     def _check_language(cls, value: str | None) -> str | None:
-        return _language(value)
+        return iso_639_1(value)
 
     def hints(self) -> Hints:
         return Hints(self.type_hint, self.complexity_hint, self.language_hint, self.client_tier)

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from airouter.metrics import Metrics
 from airouter.web.context import CID_KEY, FACTS_KEY, correlation_id_from
+from airouter.web.errors import error_body
 
 log = structlog.get_logger("airouter.request")
 
@@ -40,6 +41,7 @@ class CorrelationMiddleware:
         started = time.perf_counter()
         status = 500
         logged = False
+        responded = False
 
         def emit() -> None:
             nonlocal logged
@@ -51,8 +53,9 @@ class CorrelationMiddleware:
                     self.metrics.request(route_of(scope), status, seconds, facts)
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
+                responded = True
                 status = message["status"]
                 MutableHeaders(scope=message).append("X-Correlation-ID", cid)
             await send(message)
@@ -62,6 +65,24 @@ class CorrelationMiddleware:
         with structlog.contextvars.bound_contextvars(correlation_id=cid):
             try:
                 await self.app(scope, receive, send_wrapper)
+            except Exception as exc:
+                # The boundary for bugs: the traceback goes to the log (with the
+                # correlation id), the client gets the JSON error, never the trace.
+                log.error("unhandled_error", error_type=type(exc).__name__, exc_info=exc)
+                if responded:
+                    raise
+                body = error_body(500, "internal_error", "internal error; see the server log", cid)
+                await send_wrapper(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send_wrapper({"type": "http.response.body", "body": body})
             finally:
                 emit()
 

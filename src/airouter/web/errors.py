@@ -34,7 +34,12 @@ _TYPES = {
     503: "service_unavailable",
     504: "upstream_timeout",
 }
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+_HTTP_CODES = {
+    400: "invalid_request",  # e.g. FastAPI's "There was an error parsing the body"
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
 
 
 def error_body(

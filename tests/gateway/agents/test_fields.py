@@ -8,7 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from airouter.gateway.agents import AGENTS, Agent
-from airouter.gateway.agents.fields import MAX_JSON_BYTES, iso_639_1, json_within
+from airouter.gateway.agents.fields import MAX_JSON_BYTES, json_within
+from airouter.routing.languages import iso_639_1
 from tests.gateway.agents.samples import request_for
 
 ALL = pytest.mark.parametrize("agent", AGENTS.values(), ids=AGENTS.keys())
@@ -63,7 +64,7 @@ def test_language_hints_are_two_letter_codes(value: str | None, expected: str | 
     assert iso_639_1(value) == expected
 
 
-@pytest.mark.parametrize("value", ["", "eng", "e", "é1", "zh-CN", "日本"])
+@pytest.mark.parametrize("value", ["", "eng", "e", "é1", "zh-CN", "日本", "zz", "xx"])
 def test_anything_else_is_not_a_language_hint(value: str) -> None:
     with pytest.raises(ValueError, match="ISO 639-1"):
         iso_639_1(value)

@@ -14,6 +14,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from airouter.config.model import Tier
+from airouter.routing.languages import iso_639_1
 
 ROUTING_FIELDS = frozenset({"client_tier", "plan", "language"})
 
@@ -37,16 +38,6 @@ def json_within(value: Any, limit: int = MAX_JSON_BYTES) -> Any:
     if size > limit:
         raise ValueError(f"must serialize to at most {limit} bytes of JSON")
     return value
-
-
-def iso_639_1(value: str | None) -> str | None:
-    """A two-letter language code, lower-cased; None stays None."""
-    if value is None:
-        return None
-    code = value.strip().lower()
-    if len(code) != 2 or not code.isascii() or not code.isalpha():
-        raise ValueError("must be an ISO 639-1 code such as 'fr'")
-    return code
 
 
 class AgentInput(BaseModel):

@@ -1,0 +1,74 @@
+"""The HTTP boundary: bugs become JSON 500s with a correlation id; secrets never get logged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import structlog
+from fastapi import FastAPI
+from structlog.testing import capture_logs
+
+from airouter.logs import configure_logging, drop_sensitive
+from airouter.metrics import Metrics
+from airouter.router.app import install_common
+from airouter.settings import Settings
+
+
+def buggy_app() -> FastAPI:
+    app = FastAPI()
+
+    async def boom() -> None:
+        raise RuntimeError("secret-ish internal detail")
+
+    app.add_api_route("/boom", boom)
+    install_common(app, Settings(), [], Metrics())
+    return app
+
+
+async def test_a_bug_is_a_json_500_with_the_correlation_id_and_a_logged_traceback() -> None:
+    transport = httpx.ASGITransport(app=buggy_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        with capture_logs() as logs:
+            response = await client.get("/boom", headers={"X-Correlation-ID": "bug-1"})
+    assert response.status_code == 500
+    assert response.headers["x-correlation-id"] == "bug-1"
+    assert response.json()["error"] == {
+        "type": "server_error",
+        "code": "internal_error",
+        "message": "internal error; see the server log",
+        "correlation_id": "bug-1",
+    }
+    assert "secret-ish" not in response.text and "Traceback" not in response.text
+    [bug] = [e for e in logs if e["event"] == "unhandled_error"]
+    assert isinstance(bug["exc_info"], RuntimeError)
+    [request] = [e for e in logs if e["event"] == "request"]
+    assert request["status"] == 500
+
+
+def test_drop_sensitive_removes_fields_that_could_hold_keys_or_prompts() -> None:
+    event = {
+        "event": "x",
+        "api_key": "k",
+        "Authorization": "Bearer k",
+        "prompt": "p",
+        "messages": [],
+        "content": "c",
+        "deployment": "d",
+    }
+    assert drop_sensitive(None, "info", event) == {"event": "x", "deployment": "d"}
+
+
+@pytest.fixture
+def restore_structlog() -> Iterator[None]:
+    yield
+    structlog.reset_defaults()
+
+
+@pytest.mark.usefixtures("restore_structlog")
+def test_the_configured_pipeline_filters_before_it_renders() -> None:
+    configure_logging("info", "json")
+    processors = structlog.get_config()["processors"]
+    assert drop_sensitive in processors
+    assert processors.index(drop_sensitive) < len(processors) - 1  # before the renderer
