@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from airouter.errors import ConfigError
-from airouter.settings import Settings, load_settings
+from airouter.settings import Settings, effective_environ, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -78,3 +78,14 @@ def test_client_keys_split_on_commas_and_secrets_are_never_shown(
 def test_a_blank_router_key_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AI_ROUTER_API_KEY", "  ")
     assert Settings().router_api_key is None
+
+
+def test_deployment_keys_may_live_in_env_files_under_the_real_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("AZURE_KEY=from-env\nOTHER=a\n")
+    (tmp_path / ".env.local").write_text("AZURE_KEY=from-env-local\n")
+    monkeypatch.setenv("OTHER", "from-process")
+    environ = effective_environ()
+    assert environ["AZURE_KEY"] == "from-env-local"
+    assert environ["OTHER"] == "from-process"

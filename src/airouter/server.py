@@ -14,14 +14,14 @@ from airouter.errors import ConfigError
 from airouter.gateway.app import check_gateway_auth, create_gateway_app
 from airouter.logs import configure_logging
 from airouter.router.app import check_router_auth, create_router_app
-from airouter.settings import Settings, load_settings
+from airouter.settings import Settings, effective_environ, load_settings
 
 ROLE_ENV = "AIROUTER_ROLE"
 
 
 def preflight(settings: Settings, role: str) -> None:
     """Everything that can fail at startup, checked before a port is bound (raises ConfigError)."""
-    config = load_routing_config(settings.config_path)
+    config = load_routing_config(settings.config_path, effective_environ())
     if role in ("all", "router"):
         check_router_auth(settings)
     if role in ("all", "gateway"):

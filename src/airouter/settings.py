@@ -7,15 +7,18 @@ had one (`AI_PROVIDER`, `AI_ROUTER_API_KEY`, ...) and `AIROUTER_*` otherwise.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
+from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from airouter.errors import ConfigError
 
 Role = Literal["all", "router", "gateway"]
+ENV_FILES = (".env", ".env.local")  # later files win
 
 # How to fix each setting, shown when its value is rejected.
 _FIXES: dict[str, str] = {
@@ -40,7 +43,7 @@ class Settings(BaseSettings):
     """Process-wide settings; frozen once built."""
 
     model_config = SettingsConfigDict(
-        env_file=(".env", ".env.local"),
+        env_file=ENV_FILES,
         env_file_encoding="utf-8",
         extra="ignore",
         frozen=True,
@@ -103,6 +106,19 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+
+def effective_environ(env_files: tuple[str, ...] = ENV_FILES) -> dict[str, str]:
+    """The variables as settings see them: `.env`, `.env.local`, then the real environment.
+
+    Deployment keys (`api_key_env` in the routing config) are read from this too, so a
+    key kept in `.env.local` works like any other setting.
+    """
+    merged: dict[str, str] = {}
+    for name in env_files:
+        merged.update({k: v for k, v in dotenv_values(name).items() if v is not None})
+    merged.update(os.environ)
+    return merged
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -15,7 +15,7 @@ from airouter.router.app import RouterParts, create_router_app
 from airouter.settings import Settings
 
 
-async def _no_sleep(_: float) -> None:
+async def no_sleep(_: float) -> None:
     return None
 
 
@@ -26,7 +26,7 @@ def router_app(api_key: str | None = None, max_body_bytes: int = 1024 * 1024) ->
 
     config = load_routing_config(environ={})
     providers = {
-        d.name: SimulatedProvider(d, rng=random.Random(0), sleep=_no_sleep)
+        d.name: SimulatedProvider(d, rng=random.Random(0), sleep=no_sleep)
         for d in config.deployments
     }
     settings = Settings(router_api_key=api_key, max_body_bytes=max_body_bytes)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import random
+
 import httpx
 import pytest
 
-from tests.router.conftest import client_for, router_app
+from airouter.config import load_routing_config
+from airouter.providers.simulated import SimulatedProvider
+from airouter.router.app import RouterParts, create_router_app
+from airouter.settings import Settings
+from tests.router.conftest import client_for, no_sleep, router_app
 
 
 async def test_route_answers_with_the_seed_contract(client: httpx.AsyncClient) -> None:
@@ -145,3 +151,15 @@ async def test_metrics_count_requests_by_route_template_and_tokens_by_deployment
     assert 'airouter_tokens_total{deployment="mistral-large",direction="out"}' in text
     assert 'airouter_upstream_attempts_total{outcome="ok",target="mistral-large"}' in text
     assert 'airouter_breaker_state{target="deepseek-r1"} 0.0' in text
+
+
+async def test_classifier_llm_in_the_config_makes_the_classifier_model_decide() -> None:
+    config = load_routing_config(environ={}).model_copy(update={"classifier": "llm"})
+    providers = {
+        d.name: SimulatedProvider(d, rng=random.Random(0), sleep=no_sleep)
+        for d in config.deployments
+    }
+    app = create_router_app(Settings(), config, RouterParts(providers=providers, environ={}))
+    async with client_for(app) as client:
+        body = (await client.post("/route", json={"prompt": "Write me a poem"})).json()
+    assert "llm classifier phi-4-mini" in body["routing"]["reason"]

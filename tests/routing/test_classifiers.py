@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from airouter.config.model import Deployment
+from airouter.config.model import BreakerSettings, Deployment, RetrySettings
 from airouter.detect import Detector
 from airouter.errors import UpstreamRateLimited
 from airouter.providers.base import ChatRequest, ChatResult, StreamChunk, Usage
+from airouter.router.caller import ResilientCaller
 from airouter.routing.classifiers import LlmClassifier, LocalClassifier
 
 MESSAGES = [
@@ -46,9 +47,14 @@ class Scripted:
         raise NotImplementedError
 
 
-def llm(reply: str | Exception | None) -> tuple[LlmClassifier, Scripted]:
+def llm(
+    reply: str | Exception | None, breaker: BreakerSettings | None = None
+) -> tuple[LlmClassifier, Scripted]:
     model = Scripted(reply)
-    return LlmClassifier(model, LOCAL, 0.05, ("en", "fr")), model
+    caller = ResilientCaller.from_settings(
+        RetrySettings(max_retries=0), breaker or BreakerSettings(), 0.05
+    )
+    return LlmClassifier(model, LOCAL, caller, ("en", "fr")), model
 
 
 async def test_a_valid_llm_verdict_is_used_and_named_as_the_evidence() -> None:
@@ -70,14 +76,14 @@ async def test_a_valid_llm_verdict_is_used_and_named_as_the_evidence() -> None:
 @pytest.mark.parametrize(
     ("reply", "why"),
     [
-        (None, "timeout"),
+        (None, "upstream_timeout"),
         (
             UpstreamRateLimited("busy", deployment="phi", upstream_status=429),
             "upstream_rate_limited",
         ),
-        ("I think it's a poem!", "unreadable answer"),
-        ('{"type": "poetry", "complexity": "low", "language": "fr"}', "unreadable answer"),
-        ('{"type": "chat", "complexity": "low", "language": "French"}', "unreadable answer"),
+        ("I think it's a poem!", "upstream_bad_response"),
+        ('{"type": "poetry", "complexity": "low", "language": "fr"}', "upstream_bad_response"),
+        ('{"type": "chat", "complexity": "low", "language": "French"}', "upstream_bad_response"),
     ],
 )
 async def test_any_failure_falls_back_to_the_local_detector_loudly(reply: Any, why: str) -> None:
@@ -89,3 +95,13 @@ async def test_any_failure_falls_back_to_the_local_detector_loudly(reply: Any, w
     assert (detection.type, detection.language) == ("creative", "fr")  # not a silent "chat"
     assert detection.reasons[0] == f"llm classifier phi failed ({why}); local detector used"
     assert [e["reason"] for e in logs if e["event"] == "classifier_fallback"] == [why]
+
+
+async def test_a_dead_classifier_trips_its_breaker_and_stops_being_called() -> None:
+    down = UpstreamRateLimited("busy", deployment="phi", upstream_status=429)
+    classifier, model = llm(down, BreakerSettings(minimum_calls=3, consecutive_failures=3))
+    for _ in range(3):
+        await classifier.classify(MESSAGES)
+    detection = await classifier.classify(MESSAGES)
+    assert len(model.requests) == 3
+    assert detection.reasons[0].startswith("llm classifier phi failed (circuit_open)")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from airouter.router.app import (
 )
 from airouter.router.caller import ResilientCaller, Sleep
 from airouter.router.service import RouterService
-from airouter.settings import Settings
+from airouter.settings import Settings, effective_environ
 from airouter.state import StateStore, open_store
 from airouter.web.auth import Realm
 
@@ -49,7 +48,7 @@ class GatewayParts:
     store: StateStore | None = None
     legacy_provider: Provider | None = None
     sleep: Sleep | None = None
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    environ: Mapping[str, str] = field(default_factory=effective_environ)
 
 
 def gateway_realms(settings: Settings, *, with_router: bool) -> list[Realm]:

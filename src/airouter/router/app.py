@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from httpx_aiohttp import AiohttpTransport
 from starlette.responses import Response
 
 from airouter.config.load import load_routing_config
-from airouter.config.model import RoutingConfig
+from airouter.config.model import RetrySettings, RoutingConfig
 from airouter.detect import Detector
 from airouter.errors import ConfigError
 from airouter.metrics import CONTENT_TYPE, Metrics
@@ -24,7 +23,7 @@ from airouter.router.caller import ResilientCaller
 from airouter.router.service import RouterService
 from airouter.routing.classifiers import LlmClassifier, LocalClassifier
 from airouter.routing.signals import Classifier
-from airouter.settings import Settings
+from airouter.settings import Settings, effective_environ
 from airouter.web.auth import AuthMiddleware, Realm
 from airouter.web.correlation import CorrelationMiddleware
 from airouter.web.errors import install_error_handlers
@@ -44,7 +43,7 @@ class RouterParts:
     classifier: Classifier | None = None
     caller: ResilientCaller | None = None
     metrics: Metrics = field(default_factory=Metrics)
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    environ: Mapping[str, str] = field(default_factory=effective_environ)
 
 
 def check_router_auth(settings: Settings) -> None:
@@ -73,7 +72,7 @@ def build_router_service(
     config: RoutingConfig, parts: RouterParts, client: httpx.AsyncClient
 ) -> RouterService:
     providers = parts.providers or build_providers(config, client, parts.environ)
-    classifier = parts.classifier or build_classifier(config, providers)
+    classifier = parts.classifier or build_classifier(config, providers, parts.metrics)
     metrics = parts.metrics
     caller = parts.caller or ResilientCaller.from_config(
         config, listeners=(metrics.breaker_changed,), observer=metrics.attempt
@@ -84,17 +83,25 @@ def build_router_service(
     return RouterService(config, providers, classifier, caller)
 
 
-def build_classifier(config: RoutingConfig, providers: Mapping[str, Provider]) -> Classifier:
+def build_classifier(
+    config: RoutingConfig, providers: Mapping[str, Provider], metrics: Metrics
+) -> Classifier:
     """The local detector, or (`classifier: llm`) a model deployment with it as fallback."""
     local = LocalClassifier(Detector())
     if config.classifier == "local" or config.classifier_deployment is None:
         return local
-    return LlmClassifier(
-        providers[config.classifier_deployment],
-        local,
+    caller = ResilientCaller.from_settings(
+        RetrySettings(max_retries=0),
+        config.resilience.breaker,
         config.classifier_timeout,
-        local.detector.languages,
+        listeners=(metrics.breaker_changed,),
+        observer=metrics.attempt,
     )
+    classifier = LlmClassifier(
+        providers[config.classifier_deployment], local, caller, local.detector.languages
+    )
+    caller.registry.get(classifier.breaker_name)
+    return classifier
 
 
 def create_router_app(

@@ -2,14 +2,15 @@
 
 `LocalClassifier` wraps the local detector (the default: no network, sub-millisecond).
 `LlmClassifier` asks a small model deployment (the seed plan's mode), bounded by a
-timeout, and falls back to the local detector -- loudly, with the reason in the log
-and in the routing evidence -- on any failure. It never silently defaults to "chat".
+timeout and a breaker of its own, and falls back to the local detector -- loudly,
+with the reason in the log and in the routing evidence -- on any failure. It never
+silently defaults to "chat".
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import orjson
@@ -18,9 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from airouter.config.model import Complexity, TaskType
 from airouter.detect import Detection, Detector
-from airouter.errors import UpstreamError
+from airouter.errors import UpstreamBadResponse, UpstreamError
 from airouter.providers.base import ChatRequest, Provider
 from airouter.providers.tokens import message_text
+from airouter.router.caller import ResilientCaller
 
 log = structlog.get_logger("airouter.routing")
 
@@ -52,33 +54,47 @@ class LocalClassifier:
 
 
 class LlmClassifier:
+    """A model deployment classifies, under `caller`'s deadline (the classifier timeout),
+    without retries, behind a breaker of its own: a dead classifier stops costing requests.
+    """
+
     def __init__(
         self,
         provider: Provider,
         fallback: LocalClassifier,
-        timeout: float,
+        caller: ResilientCaller,
         languages: Sequence[str],
     ) -> None:
         self._provider = provider
         self._fallback = fallback
-        self._timeout = timeout
+        self._caller = caller
         self._format = _response_format(languages)
+        self.breaker_name = f"classifier:{provider.deployment.name}"
 
     async def classify(self, messages: Sequence[Mapping[str, Any]]) -> Detection:
-        name = self._provider.deployment.name
         try:
-            async with asyncio.timeout(self._timeout):
-                result = await self._provider.complete(self._request(messages))
-            verdict = _Verdict.model_validate(orjson.loads(result.content))
-        except TimeoutError:
-            return await self._fall_back(messages, "timeout")
+            verdict = await self._caller.call(
+                self.breaker_name,
+                partial(self._ask, self._request(messages)),
+                deadline=self._caller.deadline_from_now(),
+                correlation_id="",
+            )
         except UpstreamError as exc:
             return await self._fall_back(messages, exc.code)
-        except (orjson.JSONDecodeError, ValidationError):
-            return await self._fall_back(messages, "unreadable answer")
+        name = self._provider.deployment.name
         return Detection(
             verdict.type, verdict.complexity, verdict.language, (f"llm classifier {name}",)
         )
+
+    async def _ask(self, request: ChatRequest) -> _Verdict:
+        result = await self._provider.complete(request)
+        try:
+            return _Verdict.model_validate(orjson.loads(result.content))
+        except (orjson.JSONDecodeError, ValidationError):
+            name = self._provider.deployment.name
+            raise UpstreamBadResponse(
+                f"{name} gave an unreadable verdict", deployment=name
+            ) from None
 
     def _request(self, messages: Sequence[Mapping[str, Any]]) -> ChatRequest:
         last = next((m for m in reversed(messages) if m.get("role") == "user"), {})
