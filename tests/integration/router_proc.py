@@ -19,9 +19,11 @@ OPENAI_KEY = "sk-fake-openai-key-1234"
 AZURE_KEY = "azure-fake-key-5678"
 
 
-def routing_config(upstream: str, **resilience: Any) -> dict[str, Any]:
+def routing_config(
+    upstream: str, timeout: dict[str, float] | None = None, **resilience: Any
+) -> dict[str, Any]:
     """Three deployments on the fake upstream, one per wire format, and a legacy one."""
-    timeout = {"connect": 1, "first_byte": 1.5, "total": 3}
+    timeout = timeout or {"connect": 1, "first_byte": 1.5, "total": 3}
     return {
         "resilience": {"deadline": 10, **resilience},
         "deployments": [

@@ -26,18 +26,20 @@ FOUNDRY_MODELS = ("oa-model", "foundry-model", "aoai-dep")
 
 
 def config(upstream: str) -> dict[str, Any]:
+    # Generous timeouts: these tests are about routing, not speed, on a shared machine.
     c = routing_config(
         upstream,
+        {"connect": 3, "first_byte": 10, "total": 10},
         retry={"max_retries": 0},
         breaker={"minimum_calls": 100_000, "consecutive_failures": None},
     )
     c["gateway"] = {
         "foundry": {
-            "deadline": 3,
+            "deadline": 15,
             "retry": {"max_retries": 0},
             "breaker": {"minimum_calls": 100_000, "consecutive_failures": None},
         },
-        "legacy": {"deadline": 3, "retry": {"max_retries": 0}},
+        "legacy": {"deadline": 15, "retry": {"max_retries": 0}},
     }
     return c
 
