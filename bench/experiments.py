@@ -3,11 +3,14 @@
 Runs airouter's real app factories with one injected collaborator swapped
 (bench/variant_app.py) under the same load as gateway_bench.py:
 
-  router            as shipped (httpx pool, detector on, info logs)    = the CLI target
-  router+aiohttp    the same httpx client API over aiohttp's pool
-  router+aiohttp-nolog      ... and AIROUTER_LOG_LEVEL=warning (request log off)
-  router+aiohttp-nodetect   ... and a fixed classifier (detection cost removed)
-  gateway / gateway+aiohttp the gateway target, shipped vs aiohttp transport
+  router              as shipped (src's HTTP client, detector on, info logs) = the CLI target
+  +aiohttp            httpx's client API over bench/aiohttp_transport.py (what it bought
+                      while src still used httpcore's pool, before 798d51c)
+  +gcfreeze           gc.freeze() once the app is built
+  -nolog              AIROUTER_LOG_LEVEL=warning (both per-request log events off)
+  -nodetect           a fixed classifier: what detection costs
+  gateway...          the gateway target, shipped and with the same swaps
+direct and passthrough run too, as the floor and the reference.
 
     .venv/bin/python bench/experiments.py --runs 3
 """
@@ -28,20 +31,26 @@ from procstat import free_port
 from upstream import Nginx
 
 HERE = Path(__file__).resolve().parent
+AIOHTTP = ["--transport", "aiohttp"]
+FIXES = [*AIOHTTP, "--gc-freeze"]
+QUIET = {"AIROUTER_LOG_LEVEL": "warning"}
 VARIANTS: dict[str, tuple[str, list[str], dict[str, str]]] = {
     # name: (role, variant_app flags, env overrides)
     "router": ("router", [], {}),
-    "router+aiohttp": ("router", ["--transport", "aiohttp"], {}),
-    "router+aiohttp-nolog": (
-        "router",
-        ["--transport", "aiohttp"],
-        {"AIROUTER_LOG_LEVEL": "warning"},
-    ),
-    "router+aiohttp-nodetect": ("router", ["--transport", "aiohttp", "--classifier", "fixed"], {}),
-    "router+aiohttp-gcfreeze": ("router", ["--transport", "aiohttp", "--gc-freeze"], {}),
     "router+gcfreeze": ("router", ["--gc-freeze"], {}),
+    "router-nolog": ("router", [], QUIET),
+    "router-nodetect": ("router", ["--classifier", "fixed"], {}),
+    "router+gcfreeze-nolog": ("router", ["--gc-freeze"], QUIET),
+    "router+aiohttp": ("router", AIOHTTP, {}),
+    "router+aiohttp-nolog": ("router", AIOHTTP, QUIET),
+    "router+aiohttp-nodetect": ("router", [*AIOHTTP, "--classifier", "fixed"], {}),
+    "router+aiohttp-gcfreeze": ("router", FIXES, {}),
+    "router+aiohttp-gcfreeze-nolog": ("router", FIXES, QUIET),
+    "router+aiohttp-gcfreeze-nodetect": ("router", [*FIXES, "--classifier", "fixed"], {}),
     "gateway": ("all", [], {}),
-    "gateway+aiohttp": ("all", ["--transport", "aiohttp"], {}),
+    "gateway+gcfreeze": ("all", ["--gc-freeze"], {}),
+    "gateway+aiohttp": ("all", AIOHTTP, {}),
+    "gateway+aiohttp-gcfreeze": ("all", FIXES, {}),
 }
 
 
@@ -74,7 +83,7 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=10)
     p.add_argument("--rate-seconds", type=float, default=10)
     args = p.parse_args()
-    names = ["direct", *[v for v in args.variants.split(",") if v]]
+    names = ["direct", "passthrough", *[v for v in args.variants.split(",") if v]]
     settings = Settings(seconds=args.seconds, rate_seconds=args.rate_seconds)
     targets.ensure_python_deps()
     workdir = Path(tempfile.mkdtemp(prefix="airouter-exp-"))
@@ -85,10 +94,11 @@ def main() -> int:
             run: dict[str, Sample] = {}
             for name in names:
                 t = (
-                    targets.direct(upstream.port, workdir, 1)
-                    if name == "direct"
+                    targets.FACTORIES[name](upstream.port, workdir, 1)
+                    if name in ("direct", "passthrough")
                     else variant(name, upstream.port, workdir)
                 )
+                assert isinstance(t, targets.Target)
                 sample = measure(t, workdir, settings)
                 sample.target = name
                 run[name] = sample

@@ -36,6 +36,9 @@ PY_SPY = str(targets.VENV_BIN / "py-spy")
 
 def record(pid: int, out: Path, fmt: str, seconds: float, rate: int) -> subprocess.Popen[bytes]:
     cmd = ["taskset", "-c", "0", PY_SPY, "record", "--pid", str(pid), "--duration", f"{seconds:g}"]
+    if fmt == "native":  # C frames too: shows the garbage collector, which Python frames hide
+        cmd.append("--native")
+        fmt = "raw"
     cmd += ["--rate", str(rate), "--format", fmt, "--output", str(out)]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -83,6 +86,13 @@ def summary(path: Path, top: int) -> str:
     return "\n".join(lines)
 
 
+def gc_share(native: Path) -> str:
+    """The share of native samples inside CPython's cyclic garbage collector."""
+    _, total, samples = parse_collapsed(native)
+    in_gc = max((c for frame, c in total.items() if frame.startswith("gc_collect_main")), default=0)
+    return f"garbage collector (gc_collect_main, native samples): {in_gc / max(samples, 1):.1%}"
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--target", default="router", choices=["router", "gateway", "passthrough"])
@@ -111,6 +121,7 @@ def main() -> int:
             "raw": RESULTS / f"{args.target}.collapsed.txt",
             "flamegraph": RESULTS / f"{args.target}.svg",
             "speedscope": RESULTS / f"{args.target}.speedscope.json",
+            "native": RESULTS / f"{args.target}.native.txt",
         }
         for fmt, out in outputs.items():  # one recording per format, each under the same load
             spy = record(target.pid, out, fmt, args.seconds, args.rate)
@@ -124,7 +135,7 @@ def main() -> int:
     finally:
         target.stop()
         upstream.stop()
-    text = summary(outputs["raw"], args.top)
+    text = summary(outputs["raw"], args.top) + "\n\n" + gc_share(outputs["native"])
     (RESULTS / f"{args.target}.top.txt").write_text(text + "\n")
     print(text)
     return 0

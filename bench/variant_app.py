@@ -36,12 +36,17 @@ class FixedDetection:
 
 
 class FixedClassifier:
+    """Answers like the detector (both its older sync and current async interface)."""
+
     def detect_messages(self, messages: Sequence[Mapping[str, Any]]) -> FixedDetection:
+        return FixedDetection()
+
+    async def classify(self, messages: Sequence[Mapping[str, Any]]) -> FixedDetection:
         return FixedDetection()
 
 
 def client_for(transport: str) -> httpx.AsyncClient:
-    if transport == "httpx":
+    if transport == "shipped":  # whatever src/airouter/router/app.py builds today
         return new_http_client()
     return httpx.AsyncClient(transport=AiohttpTransport(), follow_redirects=False)
 
@@ -50,7 +55,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--role", choices=["router", "all"], default="router")
-    p.add_argument("--transport", choices=["httpx", "aiohttp"], default="httpx")
+    p.add_argument("--transport", choices=["shipped", "aiohttp"], default="shipped")
     p.add_argument("--classifier", choices=["detector", "fixed"], default="detector")
     p.add_argument("--gc-freeze", action="store_true", help="gc.freeze() once the app is built")
     args = p.parse_args()
