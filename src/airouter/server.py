@@ -5,6 +5,7 @@ Settings come from the environment, so every uvicorn worker builds the same app.
 
 from __future__ import annotations
 
+import gc
 import os
 
 from fastapi import FastAPI
@@ -42,6 +43,14 @@ def create_app() -> FastAPI:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     role = os.environ.get(ROLE_ENV, "all")
-    if role == "router":
-        return create_router_app(settings)
-    return create_gateway_app(settings, with_router=role == "all")
+    app = (
+        create_router_app(settings)
+        if role == "router"
+        else create_gateway_app(settings, with_router=role == "all")
+    )
+    # Everything built so far (FastAPI, pydantic, the detector's tables) lives as long
+    # as the process: keep the cyclic GC from re-walking it on every full collection.
+    # Measured: +13 % router throughput, p90 under load 121 -> 73 ms (docs/benchmarks.md).
+    gc.collect()
+    gc.freeze()
+    return app

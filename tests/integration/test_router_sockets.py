@@ -231,3 +231,13 @@ def test_a_stream_too_slow_for_its_total_timeout_ends_with_an_error_event(
     assert (event["deployment"], event["stream"]) == ("oa", "upstream_timeout")
     after = httpx.get(f"{router.url}/ready").json()["breakers"]["oa"]["failures_in_window"]
     assert after == before + 1  # the breaker saw the failure after the first byte
+
+
+def test_an_upstream_cookie_is_never_replayed_on_later_requests(
+    router: RouterProcess, fake_upstream: FakeUpstream
+) -> None:
+    fake_upstream.script("oa-model", {"kind": "ok", "headers": {"Set-Cookie": "sid=alice"}})
+    for _ in range(2):
+        assert route(router, {"prompt": "Hello there", "language_hint": "en"}).status_code == 200
+    second = fake_upstream.requests("oa-model")[1]
+    assert "cookie" not in second["headers"]

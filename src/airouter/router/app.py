@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
+import aiohttp
 import httpx
 import structlog
 from fastapi import FastAPI
@@ -157,10 +159,23 @@ def new_http_client() -> httpx.AsyncClient:
     httpx's API (and its MockTransport seam for tests) over aiohttp's connection
     pool: under load httpcore's pool scans every connection on every request and
     cost the router more CPU than everything else together (docs/benchmarks.md).
+    Cookies are never kept: a cookie jar shared by the whole process would replay
+    one upstream answer's Set-Cookie on everybody's later requests.
     """
     limits = httpx.Limits(max_connections=512, max_keepalive_connections=128, keepalive_expiry=30)
+
+    def session() -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(limit=512, keepalive_timeout=30)
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+
+    transport = AiohttpTransport(limits=limits, trust_env=False, client=session)
     return httpx.AsyncClient(
-        transport=AiohttpTransport(limits=limits, trust_env=False),
-        follow_redirects=False,
-        trust_env=False,
+        transport=transport, follow_redirects=False, trust_env=False, cookies=NoCookies()
     )
+
+
+class NoCookies(CookieJar):
+    """A cookie jar that refuses every cookie (see new_http_client)."""
+
+    def __init__(self) -> None:
+        super().__init__(policy=DefaultCookiePolicy(allowed_domains=[]))

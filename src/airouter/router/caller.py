@@ -104,7 +104,10 @@ class ResilientCaller:
     ) -> T:
         def on_attempt(attempt: int, error: UpstreamError | None, delay: float | None) -> None:
             outcome = "ok" if error is None else error.code
-            log.info(
+            # A first-attempt success is the common case and the request event already
+            # names the deployment: debug. Retries and failures are what operators need.
+            level = log.debug if error is None and attempt == 1 else log.info
+            level(
                 "upstream_attempt",
                 target=name,
                 attempt=attempt,
