@@ -49,8 +49,8 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            drop_sensitive,
             *([structlog.processors.format_exc_info] if fmt == "json" else []),
+            drop_sensitive,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(

@@ -21,7 +21,7 @@ from airouter.errors import (
 )
 from airouter.providers.base import ChatRequest, ChatResult, StreamChunk, Usage
 from airouter.router.caller import ResilientCaller
-from airouter.router.service import RouterService, share_of
+from airouter.router.service import FALLBACK_RESERVE, RouterService, share_of
 from airouter.routing.signals import Hints
 
 REQUEST = ChatRequest([{"role": "user", "content": "hi"}], correlation_id="c")
@@ -172,15 +172,35 @@ class Hangs(Scripted):
 
 
 @given(now=st.floats(0, 1e6), budget=st.floats(0.001, 1e4), left=st.integers(1, 6))
-def test_each_deployment_gets_a_fair_share_and_the_last_gets_the_rest(
+def test_a_deployment_gets_most_of_the_time_and_its_fallbacks_keep_a_reserve(
     now: float, budget: float, left: int
 ) -> None:
-    share = share_of(now, now + budget, left)
-    assert now < share <= now + budget
+    deadline = now + budget
+    share = share_of(now, deadline, left)
+    assert now < share <= deadline
+    assert share >= now + budget / 2 - 1e-6  # never less than half of what is left
     if left == 1:
-        assert share == now + budget
+        assert share == deadline
     else:
-        assert share == pytest.approx(now + budget / left)
+        kept = deadline - share
+        assert 0 < kept <= FALLBACK_RESERVE * (left - 1) + 1e-6
+
+
+async def test_healthy_deployments_slower_than_an_equal_split_still_answer() -> None:
+    # 0.3 s answers under a 0.45 s deadline: an equal split (0.225 s each) failed both.
+    class Slow(Scripted):
+        async def complete(self, request: ChatRequest) -> ChatResult:
+            await asyncio.sleep(0.3)
+            return await super().complete(request)
+
+    providers = {d.name: Slow(d, ["ok"]) for d in CONFIG.deployments}
+    config = CONFIG.model_copy(
+        update={"resilience": CONFIG.resilience.model_copy(update={"deadline": 0.45})}
+    )
+    svc = RouterService(config, providers, None, ResilientCaller.from_config(config))
+    outcome = await svc.complete(REQUEST, await svc.plan(REQUEST.messages, HINTS))
+    assert outcome.deployment.name == "llama-3.3-70b"
+    assert outcome.skipped == ()
 
 
 async def test_a_hanging_head_leaves_time_for_its_fallback_and_its_breaker_sees_it() -> None:

@@ -95,7 +95,7 @@ class InProcessRouter:
             # The router already retried and failed over; to the gateway this is
             # one provider failure, which its breaker must see -- unless every
             # deployment refused the request itself, which is no provider's fault.
-            if all(a.code == UpstreamRejected.code for a in exc.attempts):
+            if exc.attempts and all(a.code == UpstreamRejected.code for a in exc.attempts):
                 raise UpstreamRejected(
                     f"router: {exc.message}", deployment="router", upstream_status=400
                 ) from None

@@ -232,6 +232,9 @@ async def _stream(
             outcome = exc.code
             log.warning("stream_broken", deployment=deployment.name, code=exc.code)
             yield b"data: " + error_body(502, exc.code, "the upstream stream broke", cid) + b"\n\n"
+        except Exception:
+            outcome = "internal_error"
+            raise
         finally:
             final = usage or _estimate(chat, "".join(text_parts))
             cost = deployment.price.cost(final.prompt_tokens, final.completion_tokens)

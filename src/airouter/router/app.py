@@ -166,12 +166,13 @@ def new_http_client() -> httpx.AsyncClient:
 
     def session() -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(limit=512, keepalive_timeout=30)
-        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+        # trust_env: HTTPS_PROXY / NO_PROXY and the system's CA settings apply upstream.
+        return aiohttp.ClientSession(
+            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=True
+        )
 
-    transport = AiohttpTransport(limits=limits, trust_env=False, client=session)
-    return httpx.AsyncClient(
-        transport=transport, follow_redirects=False, trust_env=False, cookies=NoCookies()
-    )
+    transport = AiohttpTransport(limits=limits, trust_env=True, client=session)
+    return httpx.AsyncClient(transport=transport, follow_redirects=False, cookies=NoCookies())
 
 
 class NoCookies(CookieJar):

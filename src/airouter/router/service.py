@@ -179,11 +179,19 @@ class RouterService:
         }
 
 
+FALLBACK_RESERVE = 2.0
+"""Seconds kept back, at most, for each deployment after the one being called."""
+
+
 def share_of(now: float, deadline: float, left: int) -> float:
     """The deadline for one deployment when `left` deployments (it included) remain.
 
-    Each gets an equal share of the time left, so a deployment that hangs or keeps
-    failing cannot spend the whole request before its fallbacks get a turn; the
-    last one gets everything that remains.
+    It gets all the time left but a reserve for each fallback after it -- at most
+    FALLBACK_RESERVE seconds each, and together never more than half of what is
+    left -- so a hanging deployment cannot spend the whole request before its
+    fallbacks get a turn, and a healthy slow one still has most of the budget.
     """
-    return deadline if left <= 1 else now + (deadline - now) / left
+    if left <= 1:
+        return deadline
+    reserve = min(FALLBACK_RESERVE, (deadline - now) / (2 * left))
+    return deadline - reserve * (left - 1)
