@@ -236,6 +236,7 @@ async def _stream(
             outcome = "internal_error"
             raise
         finally:
+            await opened.chunks.aclose()  # the upstream connection goes back to the pool
             final = usage or _estimate(chat, "".join(text_parts))
             cost = deployment.price.cost(final.prompt_tokens, final.completion_tokens)
             facts.update(

@@ -9,7 +9,7 @@ the next one answers.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
@@ -60,7 +60,7 @@ class Outcome:
 class StreamOutcome:
     deployment: Deployment
     skipped: tuple[Attempt, ...]
-    chunks: AsyncIterator[StreamChunk]
+    chunks: AsyncGenerator[StreamChunk, None]
 
 
 class RouterService:
@@ -125,15 +125,19 @@ class RouterService:
 
     async def _watched(
         self, name: str, head: StreamChunk, rest: AsyncIterator[StreamChunk]
-    ) -> AsyncIterator[StreamChunk]:
+    ) -> AsyncGenerator[StreamChunk, None]:
         """The committed stream; a failure after the first byte still reaches the breaker."""
-        yield head
         try:
+            yield head
             async for chunk in rest:
                 yield chunk
         except UpstreamError as exc:
             self._resilience.report_late_failure(name, exc)
             raise
+        finally:
+            close = getattr(rest, "aclose", None)
+            if close is not None:  # release the upstream response now, not at GC
+                await close()
 
     async def _walk(
         self,
