@@ -66,6 +66,7 @@ class HttpChatProvider:
         self._deployment = deployment
         self._client = client
         self._endpoint = endpoint_for(deployment, api_key)
+        self._url = httpx.URL(self._endpoint.url)  # parsed once, not per request
         t = deployment.timeout
         self._timeout = httpx.Timeout(
             connect=t.connect, read=t.first_byte, write=t.first_byte, pool=t.connect
@@ -138,7 +139,7 @@ class HttpChatProvider:
             headers["X-Correlation-ID"] = request.correlation_id
         http_request = self._client.build_request(
             "POST",
-            self._endpoint.url,
+            self._url,
             content=self._body(request, stream),
             headers=headers,
             timeout=self._timeout,

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any
 
 import aiohttp
 import httpx
@@ -176,7 +177,17 @@ def new_http_client() -> httpx.AsyncClient:
 
 
 class NoCookies(CookieJar):
-    """A cookie jar that refuses every cookie (see new_http_client)."""
+    """A cookie jar that neither keeps nor sends cookies (see new_http_client).
+
+    Both methods are no-ops rather than a refusing policy, so no Set-Cookie header
+    is even parsed on the hot path.
+    """
 
     def __init__(self) -> None:
         super().__init__(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+    def add_cookie_header(self, request: Any) -> None:
+        return None
