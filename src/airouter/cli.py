@@ -19,8 +19,8 @@ from airouter.detect.evaluate import evaluate, load_eval, render_report
 from airouter.errors import ConfigError
 from airouter.logs import configure_logging
 from airouter.router.schemas import RouteBody
-from airouter.routing.decide import decide
-from airouter.routing.signals import Hints, needs_detection, resolve
+from airouter.router.service import plan_for
+from airouter.routing.signals import Hints, needs_detection
 from airouter.server import ROLE_ENV, preflight
 from airouter.settings import Role, load_settings
 
@@ -113,9 +113,8 @@ def _explain(
     messages = body.messages()
     # The local detector only: explaining a decision never calls a model.
     detection = Detector().detect_messages(messages) if needs_detection(hints) else None
-    resolved = resolve(hints, detection)
-    decision = decide(config.rules, resolved.signals)
-    s = resolved.signals
+    plan = plan_for(config.rules, hints, detection)
+    s, decision = plan.resolved.signals, plan.decision
     return {
         "type": s.type,
         "complexity": s.complexity,
@@ -124,7 +123,7 @@ def _explain(
         "rule": decision.rule,
         "chain": list(decision.chain),
         "deployment": decision.chain[0],
-        "reason": resolved.reason,
+        "reason": plan.resolved.reason,
     }
 
 

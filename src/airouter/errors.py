@@ -204,6 +204,13 @@ class Attempt:
     code: str
     upstream_status: int | None
 
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "deployment": self.deployment,
+            "code": self.code,
+            "upstream_status": self.upstream_status,
+        }
+
 
 class AllDeploymentsFailed(AirouterError):
     """Every deployment in the chain failed; carries what each one did."""
@@ -220,12 +227,7 @@ class AllDeploymentsFailed(AirouterError):
         self.http_status = 504 if only_timeouts else 502
 
     def details(self) -> dict[str, Any]:
-        return {
-            "tried": [
-                {"deployment": a.deployment, "code": a.code, "upstream_status": a.upstream_status}
-                for a in self.attempts
-            ]
-        }
+        return {"tried": [a.as_dict() for a in self.attempts]}
 
 
 def classify_status(status: int) -> type[UpstreamError]:

@@ -18,6 +18,7 @@ from airouter.gateway.coordinator import Coordinator, GatewayAnswer, metadata
 from airouter.routing.signals import Hints
 from airouter.web.context import correlation_id_of, facts_of
 from airouter.web.errors import validation_message
+from airouter.web.responses import json_response
 
 # The four feature endpoints of DESIGN §5; any agent alias works too (/api/ai/fan_message).
 FEATURE_PATHS = ("chat", "optimize-sales", "analytics", "compliance")
@@ -29,10 +30,6 @@ class CanaryCommand(BaseModel):
     action: Literal["set", "promote", "rollback"]
     percentage: int | None = Field(None, ge=0, le=100)
     reason: str = Field(min_length=1, max_length=500)
-
-
-def json_response(payload: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
 
 
 def tier_of(request: BaseModel, plans: Mapping[str, Tier]) -> Tier:

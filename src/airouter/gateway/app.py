@@ -22,12 +22,13 @@ from airouter.gateway.api import build_gateway_api
 from airouter.gateway.coordinator import Coordinator
 from airouter.gateway.paths import Backend, GuardedPath, HttpRouter, InProcessRouter, LegacyBackend
 from airouter.providers import Provider, build_providers
-from airouter.router.api import build_router_api, json_response
+from airouter.router.api import build_router_api
 from airouter.router.app import (
     RouterParts,
     build_router_service,
     check_router_auth,
     install_common,
+    new_app,
     new_http_client,
     router_realm,
 )
@@ -36,6 +37,7 @@ from airouter.router.service import RouterService
 from airouter.settings import Settings, effective_environ
 from airouter.state import StateStore, open_store
 from airouter.web.auth import Realm
+from airouter.web.responses import json_response
 
 log = structlog.get_logger("airouter.startup")
 
@@ -185,13 +187,7 @@ def create_gateway_app(
             if parts.router.http_client is None:
                 await client.aclose()
 
-    app = FastAPI(
-        title="airouter gateway",
-        version="0.1.0",
-        lifespan=lifespan,
-        docs_url="/docs",
-        redoc_url=None,
-    )
+    app = new_app("airouter gateway", lifespan)
     realms = gateway_realms(settings, with_router=router is not None)
     if router is not None:
         app.include_router(

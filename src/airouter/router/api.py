@@ -18,12 +18,9 @@ from airouter.router.schemas import ChatCompletionBody, RouteAnswer, RouteBody
 from airouter.router.service import Outcome, Plan, RouterService
 from airouter.web.context import correlation_id_of, facts_of
 from airouter.web.errors import error_body
+from airouter.web.responses import json_response
 
 log = structlog.get_logger("airouter.router")
-
-
-def json_response(payload: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
 
 
 def routing_info(plan: Plan, skipped: tuple[Any, ...]) -> dict[str, Any]:
@@ -38,10 +35,7 @@ def routing_info(plan: Plan, skipped: tuple[Any, ...]) -> dict[str, Any]:
         "rule": plan.decision.rule,
         "chain": list(plan.decision.chain),
         "reason": f"rule {plan.decision.rule!r}: {r.reason}",
-        "fallbacks": [
-            {"deployment": a.deployment, "code": a.code, "upstream_status": a.upstream_status}
-            for a in skipped
-        ],
+        "fallbacks": [a.as_dict() for a in skipped],
     }
 
 
@@ -85,9 +79,10 @@ def build_router_api(service: RouterService, also_ready: Readiness | None = None
     async def route(body: RouteBody, request: Request) -> Response:
         started = time.perf_counter()
         cid = correlation_id_of(request.scope)
-        plan = await service.plan(body.messages(), body.hints())
+        messages = body.messages()
+        plan = await service.plan(messages, body.hints())
         record(request, plan)
-        chat = ChatRequest(body.messages(), body.max_tokens, body.temperature, correlation_id=cid)
+        chat = ChatRequest(messages, body.max_tokens, body.temperature, correlation_id=cid)
         outcome = await service.complete(chat, plan)
         record(request, plan, outcome)
         usage = outcome.result.usage

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
@@ -33,6 +33,7 @@ from airouter.web.errors import install_error_handlers
 from airouter.web.limits import BodyLimitMiddleware
 
 log = structlog.get_logger("airouter.startup")
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 OPEN_PATHS = frozenset({"/health", "/ready", "/openapi.json", "/docs", "/docs/oauth2-redirect"})
 
@@ -126,17 +127,18 @@ def create_router_app(
             if parts.http_client is None:
                 await client.aclose()
 
-    app = FastAPI(
-        title="airouter router",
-        version="0.1.0",
-        lifespan=lifespan,
-        docs_url="/docs",
-        redoc_url=None,
-    )
+    app = new_app("airouter router", lifespan)
     app.include_router(build_router_api(service))
     install_common(app, settings, [router_realm(settings)], parts.metrics)
     app.state.router_service = service
     return app
+
+
+def new_app(title: str, lifespan: Lifespan) -> FastAPI:
+    """An airouter FastAPI app: its schema at /openapi.json, interactive docs at /docs."""
+    return FastAPI(
+        title=title, version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None
+    )
 
 
 def install_common(app: FastAPI, settings: Settings, realms: list[Realm], metrics: Metrics) -> None:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import structlog
 
-from airouter.config.model import Deployment, RoutingConfig
+from airouter.config.model import Deployment, RoutingConfig, Rule
 from airouter.errors import (
     NOT_ATTEMPTED,
     AllDeploymentsFailed,
@@ -63,6 +63,12 @@ class StreamOutcome:
     chunks: AsyncGenerator[StreamChunk, None]
 
 
+def plan_for(rules: tuple[Rule, ...], hints: Hints, detection: DetectionLike | None) -> Plan:
+    """Hints over detection, then the first matching rule: the whole decision, pure."""
+    resolved = resolve(hints, detection)
+    return Plan(resolved, decide(rules, resolved.signals))
+
+
 class RouterService:
     def __init__(
         self,
@@ -77,8 +83,7 @@ class RouterService:
         self._resilience = resilience
 
     async def plan(self, messages: Sequence[Mapping[str, Any]], hints: Hints) -> Plan:
-        resolved = resolve(hints, await self._detect(messages, hints))
-        return Plan(resolved, decide(self.config.rules, resolved.signals))
+        return plan_for(self.config.rules, hints, await self._detect(messages, hints))
 
     async def pinned(self, name: str, messages: Sequence[Mapping[str, Any]], hints: Hints) -> Plan:
         """A plan whose chain is the one deployment the caller named."""

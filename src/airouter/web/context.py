@@ -19,6 +19,14 @@ def correlation_id_from(header: str | None) -> str:
     return uuid.uuid4().hex
 
 
+def header_of(scope: MutableMapping[str, Any], name: bytes) -> str | None:
+    """The first value of a request header (`name` lower-case bytes), or None."""
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
 def correlation_id_of(scope: MutableMapping[str, Any]) -> str:
     cid = scope.get(CID_KEY)
     return cid if isinstance(cid, str) else ""

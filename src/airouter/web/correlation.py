@@ -16,7 +16,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from airouter.metrics import Metrics
-from airouter.web.context import CID_KEY, FACTS_KEY, correlation_id_from
+from airouter.web.context import CID_KEY, FACTS_KEY, correlation_id_from, header_of
 from airouter.web.errors import error_body
 
 log = structlog.get_logger("airouter.request")
@@ -34,7 +34,7 @@ class CorrelationMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cid = correlation_id_from(_header(scope, b"x-correlation-id"))
+        cid = correlation_id_from(header_of(scope, b"x-correlation-id"))
         scope[CID_KEY] = cid
         facts: dict[str, Any] = {}
         scope[FACTS_KEY] = facts
@@ -109,10 +109,3 @@ def _log_request(
         **fields,
         **extra,
     )
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None

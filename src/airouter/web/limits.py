@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from airouter.web.context import correlation_id_of
+from airouter.web.context import correlation_id_of, header_of
 from airouter.web.errors import error_body
 
 
@@ -73,10 +73,5 @@ class BodyLimitMiddleware:
 
 
 def _content_length(scope: Scope) -> int | None:
-    for key, value in scope.get("headers", ()):
-        if key == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+    value = header_of(scope, b"content-length")
+    return int(value) if value is not None and value.isdigit() else None
