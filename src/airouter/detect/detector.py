@@ -19,7 +19,7 @@ from airouter.detect.language import LanguageIdentifier
 from airouter.detect.matcher import Cue, CueMatcher
 from airouter.detect.messages import conversation
 from airouter.detect.model import DEFAULT_LANGUAGES, Detection
-from airouter.detect.text import TextView, analyse, clip, window
+from airouter.detect.text import TextView, analyse, window
 from airouter.errors import ConfigError
 
 _CONTEXT_CACHE: Final = 64
@@ -48,7 +48,7 @@ class Detector:
     def detect(self, prompt: str, *, system: str | None = None) -> Detection:
         """Judge `prompt`; `system` (a system prompt) can only tip a close call on type."""
         view = analyse(prompt)
-        cues = self._cues(view, prompt)
+        cues = self._cues(view)
         context = self._context(system) if system else _NO_CONTEXT
         summed = decide.totals(cues)
         task = decide.choose_type(summed, context, self._tuning)
@@ -65,13 +65,13 @@ class Detector:
         return self.detect(turn.prompt, system=turn.system)
 
     def _judge_context(self, system: str) -> Mapping[str, float]:
-        return MappingProxyType(decide.context_totals(self._cues(analyse(system), system)))
+        return MappingProxyType(decide.context_totals(self._cues(analyse(system))))
 
-    def _cues(self, view: TextView, text: str) -> list[Cue]:
+    def _cues(self, view: TextView) -> list[Cue]:
         prose = window(view.prose)
         tokens = self._matcher.tokens(prose)
         return [
-            *signals.code_cues(view, clip(text)),
+            *signals.code_cues(view, view.text),
             *signals.math_cues(prose),
             *signals.chat_cues(prose),
             *signals.cjk_cues(prose),

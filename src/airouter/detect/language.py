@@ -212,10 +212,8 @@ def _add(left: Mapping[str, float], right: Mapping[str, float]) -> dict[str, flo
     return merged
 
 
-def _build_lingua(languages: Iterable[str]) -> LanguageDetector | None:
+def _build_lingua(languages: Iterable[str]) -> LanguageDetector:
     codes = [_iso_code(code) for code in sorted(languages)]
-    if not codes:
-        return None
     builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
     return builder.with_low_accuracy_mode().with_preloaded_language_models().build()
 

@@ -68,8 +68,8 @@ _WORD: Final = re.compile(r"[^\W\d_]+'?")
 class TextView:
     """A prompt seen as prose plus counts of the machine text around it."""
 
+    text: str  # the prompt as analysed (clipped to MAX_CHARS)
     prose: str
-    length: int
     fences: int
     fence_tags: tuple[str, ...]
     inline_code: int
@@ -105,8 +105,8 @@ def analyse(prompt: str) -> TextView:
     outside = _strip_addresses(_INLINE_CODE.sub(" ", outside))
     prose_lines, code_lines, trace_lines = _split_lines(outside)
     return TextView(
+        text=text,
         prose="\n".join(prose_lines),
-        length=len(prompt),
         fences=len(fence_tags),
         fence_tags=tuple(tag for tag in fence_tags if tag),
         inline_code=inline,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -95,11 +95,15 @@ def decide(
     `rand` is a uniform draw from [0, 1) that picks the jittered delay; `now` and
     `deadline` are on the same monotonic clock.
     """
-    stop = _stop_reason(policy, attempt, error)
-    if stop is not None:
-        return GiveUp(stop)
+    if not (isinstance(error, UpstreamError) and error.transient):
+        return GiveUp(GiveUpReason.NOT_RETRYABLE)
+    if attempt > policy.max_retries:
+        return GiveUp(GiveUpReason.ATTEMPTS_EXHAUSTED)
+    wait = _upstream_wait(error)
+    if wait is not None and wait > policy.max_retry_after:
+        return GiveUp(GiveUpReason.RETRY_AFTER_TOO_LONG)
     jittered = min(max(rand, 0.0), 1.0) * backoff_ceiling(policy, attempt)
-    delay = max(jittered, _upstream_wait(error) or 0.0)
+    delay = max(jittered, wait or 0.0)
     if now + delay >= deadline:
         return GiveUp(GiveUpReason.DEADLINE)
     return RetryAfter(delay)
@@ -115,38 +119,11 @@ def unless_unavailable(decision: Decision, unavailable_for: float) -> Decision:
     return decision
 
 
-def _stop_reason(policy: RetryPolicy, attempt: int, error: BaseException) -> GiveUpReason | None:
-    for rule in _STOP_RULES:
-        reason = rule(policy, attempt, error)
-        if reason is not None:
-            return reason
-    return None
-
-
-def _not_retryable(_: RetryPolicy, __: int, error: BaseException) -> GiveUpReason | None:
-    transient = isinstance(error, UpstreamError) and error.transient
-    return None if transient else GiveUpReason.NOT_RETRYABLE
-
-
-def _attempts_exhausted(policy: RetryPolicy, attempt: int, _: BaseException) -> GiveUpReason | None:
-    return GiveUpReason.ATTEMPTS_EXHAUSTED if attempt > policy.max_retries else None
-
-
-def _retry_after_too_long(policy: RetryPolicy, _: int, error: BaseException) -> GiveUpReason | None:
-    wait = _upstream_wait(error)
-    too_long = wait is not None and wait > policy.max_retry_after
-    return GiveUpReason.RETRY_AFTER_TOO_LONG if too_long else None
-
-
 def _upstream_wait(error: BaseException) -> float | None:
     wait = error.retry_after if isinstance(error, UpstreamError) else None
     if wait is None or math.isnan(wait):
         return None
     return max(0.0, wait)
-
-
-StopRule = Callable[[RetryPolicy, int, BaseException], GiveUpReason | None]
-_STOP_RULES: tuple[StopRule, ...] = (_not_retryable, _attempts_exhausted, _retry_after_too_long)
 
 
 # -- the upstream's hint ------------------------------------------------------------

@@ -132,7 +132,9 @@ def check_cooldown(seconds: float) -> float:
     return seconds
 
 
-def check_version(migration: str, expected: int | None, actual: int) -> None:
-    """Raise `StaleState` if a compare-and-set expected another version."""
+def next_version(migration: str, current: CanaryState | None, expected: int | None) -> int:
+    """The version a write makes; `StaleState` if a compare-and-set expected another."""
+    actual = current.version if current else 0
     if expected is not None and expected != actual:
         raise StaleState(migration, expected=expected, actual=actual)
+    return actual + 1

@@ -18,9 +18,9 @@ from airouter.state.base import (
     StateUnavailable,
     check_cooldown,
     check_percentage,
-    check_version,
+    next_version,
 )
-from airouter.state.codec import dump_data, load_data
+from airouter.state.codec import dump_event, load_event
 
 
 class MemoryStore:
@@ -29,7 +29,9 @@ class MemoryStore:
     def __init__(self, *, clock: Clock = time.time, max_events: int = MAX_EVENTS) -> None:
         self._clock = clock
         self._canaries: dict[str, CanaryState] = {}
-        self._events: deque[Event] = deque(maxlen=max_events)
+        # (id, kind, the event as JSON): stored as text like the other backends, so it
+        # accepts and refuses the same data and every read hands out a fresh copy.
+        self._events: deque[tuple[int, str, str]] = deque(maxlen=max_events)
         self._last_event_id = 0
         self._cooldowns: dict[str, float] = {}
         self._closed = False
@@ -59,27 +61,24 @@ class MemoryStore:
     ) -> CanaryState:
         self._check_open()
         check_percentage(percentage)
-        current = self._canaries.get(migration)
-        version = current.version if current else 0
-        check_version(migration, expected_version, version)
-        return self._write(migration, percentage, actor=actor, reason=reason, version=version + 1)
+        version = next_version(migration, self._canaries.get(migration), expected_version)
+        return self._write(migration, percentage, actor=actor, reason=reason, version=version)
 
     async def append_event(self, event: Event) -> Event:
         self._check_open()
-        text = dump_data(event.data)
+        text = dump_event(event)
         self._last_event_id += 1
-        stored = replace(event, data=load_data(text), id=self._last_event_id)
-        self._events.appendleft(stored)
-        return replace(stored, data=load_data(text))
+        self._events.appendleft((self._last_event_id, event.kind, text))
+        return replace(load_event(text), id=self._last_event_id)
 
     async def recent_events(self, limit: int = 50, kind: str | None = None) -> list[Event]:
         self._check_open()
         found: list[Event] = []
-        for event in self._events:
+        for event_id, event_kind, text in self._events:
             if len(found) >= limit:
                 break
-            if kind is None or event.kind == kind:
-                found.append(replace(event, data=load_data(dump_data(event.data))))
+            if kind is None or event_kind == kind:
+                found.append(replace(load_event(text), id=event_id))
         return found
 
     async def try_acquire_cooldown(self, key: str, seconds: float) -> bool:

@@ -89,12 +89,14 @@ class RedisStore:
         client: aioredis.Redis,
         *,
         label: str,
+        url: str = "",
         clock: Clock = time.time,
         prefix: str = PREFIX,
         max_events: int = MAX_EVENTS,
     ) -> None:
         self._client = client
         self._label = label
+        self._url = url  # only to mask its password in driver messages (see _translated)
         self._clock = clock
         self._prefix = prefix
         self._max_events = max_events
@@ -133,7 +135,7 @@ class RedisStore:
             await client.aclose()
             message = scrub(str(exc), url)
             raise ConfigError(f"cannot reach the Redis state store at {label}: {message}") from None
-        return cls(client, label=label, clock=clock, prefix=prefix, max_events=max_events)
+        return cls(client, label=label, url=url, clock=clock, prefix=prefix, max_events=max_events)
 
     async def get_canary(self, migration: str) -> CanaryState | None:
         async with self._translated():
@@ -213,7 +215,8 @@ class RedisStore:
         try:
             yield
         except RedisError as exc:
-            raise StateUnavailable(f"Redis state store at {self._label}: {exc}") from exc
+            message = scrub(str(exc), self._url)
+            raise StateUnavailable(f"Redis state store at {self._label}: {message}") from exc
 
 
 def _canary(fields: Mapping[str | bytes, str | bytes]) -> CanaryState:

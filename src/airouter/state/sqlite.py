@@ -34,7 +34,7 @@ from airouter.state.base import (
     StateUnavailable,
     check_cooldown,
     check_percentage,
-    check_version,
+    next_version,
 )
 from airouter.state.codec import dump_data, load_data
 
@@ -242,10 +242,8 @@ def _set_canary(
     conn: sqlite3.Connection, migration: str, state: CanaryState, expected_version: int | None
 ) -> CanaryState:
     with _immediate(conn):
-        current = _select_canary(conn, migration)
-        version = current.version if current else 0
-        check_version(migration, expected_version, version)
-        state = replace(state, version=version + 1)
+        version = next_version(migration, _select_canary(conn, migration), expected_version)
+        state = replace(state, version=version)
         _upsert_canary(conn, migration, state)
     return state
 
