@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from airouter.messages import content_text, last_user_text, message_text
+
 
 @dataclass(frozen=True, slots=True)
 class Conversation:
@@ -17,28 +19,13 @@ class Conversation:
 
 def conversation(messages: Sequence[Mapping[str, Any]]) -> Conversation:
     """The text of the last user message and of all system/developer messages."""
-    prompt = ""
-    for message in reversed(messages):
-        if message.get("role") == "user":
-            prompt = content_text(message.get("content"))
-            break
+    prompt = last_user_text(messages)
     system = "\n".join(
-        content_text(message.get("content"))
+        message_text(message)
         for message in messages
         if message.get("role") in ("system", "developer")
     )
     return Conversation(prompt=prompt, system=system or None)
 
 
-def content_text(content: object) -> str:
-    """A message's text: a string, or the text parts of a list of content parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, Sequence) and not isinstance(content, bytes | bytearray):
-        texts = (
-            part.get("text")
-            for part in content
-            if isinstance(part, Mapping) and part.get("type") in ("text", "input_text")
-        )
-        return "\n".join(text for text in texts if isinstance(text, str))
-    return ""
+__all__ = ["Conversation", "content_text", "conversation"]

@@ -19,9 +19,10 @@ import orjson
 
 from airouter.config.model import Deployment
 from airouter.errors import UpstreamServerError
+from airouter.messages import last_user_text, message_text
 from airouter.providers.base import ChatRequest, ChatResult, StreamChunk, Usage
 from airouter.providers.schema_fill import fill
-from airouter.providers.tokens import count_messages, count_text, message_text
+from airouter.providers.tokens import count_messages, count_text
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -120,10 +121,9 @@ def _strings(value: Any) -> list[str]:
 
 
 def _last_user_text(request: ChatRequest) -> str:
-    for message in reversed(request.messages):
-        if message.get("role") == "user":
-            return message_text(message)
-    return message_text(request.messages[-1]) if request.messages else ""
+    """What the simulated model answers: the last user turn, else the last message."""
+    found = last_user_text(request.messages)
+    return found or (message_text(request.messages[-1]) if request.messages else "")
 
 
 def _json_schema(response_format: Mapping[str, Any] | None) -> Mapping[str, Any] | None:

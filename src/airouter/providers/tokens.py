@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from airouter.messages import message_text
+
 _PIECES = re.compile(r"[^\W\d_]+|\d{1,3}|[^\w\s]|_+", re.UNICODE)
 _PER_MESSAGE_OVERHEAD = 4  # role markers and separators, as OpenAI's chat format adds
 
@@ -20,16 +22,6 @@ _PER_MESSAGE_OVERHEAD = 4  # role markers and separators, as OpenAI's chat forma
 def count_text(text: str) -> int:
     """Approximate BPE tokens in `text`."""
     return sum(1 + (len(piece) - 1) // 4 for piece in _PIECES.findall(text))
-
-
-def message_text(message: Mapping[str, Any]) -> str:
-    """The text of an OpenAI message whose content is a string or a list of parts."""
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, Mapping))
-    return ""
 
 
 def count_messages(messages: Iterable[Mapping[str, Any]]) -> int:

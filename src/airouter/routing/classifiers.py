@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from airouter.config.model import Complexity, TaskType
 from airouter.detect import Detection, Detector
 from airouter.errors import UpstreamBadResponse, UpstreamError
+from airouter.messages import last_user_text
 from airouter.providers.base import ChatRequest, Provider
-from airouter.providers.tokens import message_text
 from airouter.router.caller import ResilientCaller
 
 log = structlog.get_logger("airouter.routing")
@@ -97,8 +97,7 @@ class LlmClassifier:
             ) from None
 
     def _request(self, messages: Sequence[Mapping[str, Any]]) -> ChatRequest:
-        last = next((m for m in reversed(messages) if m.get("role") == "user"), {})
-        prompt = message_text(last)[:_MAX_PROMPT_CHARS]
+        prompt = last_user_text(messages)[:_MAX_PROMPT_CHARS]
         return ChatRequest(
             [{"role": "system", "content": _INSTRUCTIONS}, {"role": "user", "content": prompt}],
             max_tokens=60,
