@@ -3,9 +3,10 @@
 Runs airouter's real app factories with one injected collaborator swapped
 (bench/variant_app.py) under the same load as gateway_bench.py:
 
-  router              as shipped (src's HTTP client, detector on, info logs) = the CLI target
+  router              as shipped (src's upstream seam, detector on, info logs) = the CLI target
   +aiohttp            httpx's client API over bench/aiohttp_transport.py (what it bought
-                      while src still used httpcore's pool, before 798d51c)
+                      while src still used httpcore's pool, before 798d51c; since src
+                      calls aiohttp directly, what httpx's layer on top of it costs)
   +gcfreeze           gc.freeze() once the app is built
   -nolog              AIROUTER_LOG_LEVEL=warning (both per-request log events off)
   -nodetect           a fixed classifier: what detection costs

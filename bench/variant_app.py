@@ -1,7 +1,7 @@
 """airouter's own app factories served with one collaborator swapped (for experiments).
 
-Nothing in src/ changes: the router and gateway already take their HTTP client and
-classifier as injected parts (`RouterParts`), so each variant measures what one
+Nothing in src/ changes: the router and gateway already take their upstream seam
+and classifier as injected parts (`RouterParts`), so each variant measures what one
 src change would buy before anyone makes it.
 
     python bench/variant_app.py --port 9003 --role router --transport aiohttp
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import argparse
 import gc
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,8 @@ from aiohttp_transport import AiohttpTransport
 
 from airouter.gateway.app import GatewayParts, create_gateway_app
 from airouter.logs import configure_logging
-from airouter.router.app import RouterParts, create_router_app, new_http_client
+from airouter.providers.transport import Target, Upstream, UpstreamReply, UpstreamStream
+from airouter.router.app import RouterParts, create_router_app
 from airouter.settings import load_settings
 
 
@@ -45,10 +47,34 @@ class FixedClassifier:
         return FixedDetection()
 
 
-def client_for(transport: str) -> httpx.AsyncClient:
-    if transport == "shipped":  # whatever src/airouter/router/app.py builds today
-        return new_http_client()
-    return httpx.AsyncClient(transport=AiohttpTransport(), follow_redirects=False)
+class HttpxUpstream:
+    """The upstream seam as src had it before: httpx's client API over aiohttp's pool.
+
+    Whole answers only (the benchmark never streams); errors are not translated.
+    """
+
+    def __init__(self) -> None:
+        self._client = httpx.AsyncClient(transport=AiohttpTransport(), follow_redirects=False)
+
+    async def post(self, target: Target, body: bytes, headers: Mapping[str, str]) -> UpstreamReply:
+        t = target.timeouts
+        timeout = httpx.Timeout(t.total, connect=t.connect, read=t.first_byte)
+        response = await self._client.post(
+            target.url, content=body, headers={**target.headers, **headers}, timeout=timeout
+        )
+        return UpstreamReply(response.status_code, response.headers, response.content)
+
+    @asynccontextmanager
+    async def stream(
+        self, target: Target, body: bytes, headers: Mapping[str, str]
+    ) -> AsyncIterator[UpstreamStream]:
+        raise NotImplementedError("the benchmark sends whole completions only")
+        yield  # a generator, for asynccontextmanager
+
+
+def upstream_for(transport: str) -> Upstream | None:
+    """None: whatever src/airouter/router/app.py builds today."""
+    return None if transport == "shipped" else HttpxUpstream()
 
 
 def main() -> None:
@@ -61,7 +87,7 @@ def main() -> None:
     args = p.parse_args()
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    router = RouterParts(http_client=client_for(args.transport))
+    router = RouterParts(upstream=upstream_for(args.transport))
     if args.classifier == "fixed":
         router.classifier = FixedClassifier()
     if args.role == "router":

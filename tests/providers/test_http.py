@@ -1,12 +1,16 @@
-"""HTTP providers against httpx's in-process MockTransport (the transport seam)."""
+"""HTTP providers against an in-process fake of the `Upstream` seam (no sockets).
+
+What the seam itself does over real sockets (timeouts, errors, pooling, cookies,
+redirects) is proved in test_transport.py.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
-import httpx
 import pytest
 
 from airouter.config.model import Deployment
@@ -22,6 +26,7 @@ from airouter.errors import (
 )
 from airouter.providers.base import ChatRequest, StreamChunk
 from airouter.providers.http import HttpChatProvider
+from airouter.providers.transport import Target, UpstreamReply, UpstreamStream
 
 COMPLETION = {
     "id": "x",
@@ -36,6 +41,62 @@ COMPLETION = {
 REQUEST = ChatRequest([{"role": "user", "content": "hello"}], max_tokens=5, correlation_id="cid-1")
 
 
+@dataclass(frozen=True)
+class Sent:
+    """One request as the seam received it; header names lower-cased."""
+
+    target: Target
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> dict[str, object]:
+        found: dict[str, object] = json.loads(self.body)
+        return found
+
+
+Answer = Callable[[Sent], UpstreamReply]
+
+
+class ScriptedUpstream:
+    """The `Upstream` seam in-process: records each request and answers `answer(sent)`.
+
+    `answer` may raise, as the real seam does, one of the project's upstream errors.
+    A stream's body is split into lines; `released` counts streams let go of.
+    """
+
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+        self.sent: list[Sent] = []
+        self.released = 0
+
+    async def post(self, target: Target, body: bytes, headers: Mapping[str, str]) -> UpstreamReply:
+        merged = {k.lower(): v for k, v in {**target.headers, **headers}.items()}
+        sent = Sent(target, merged, body)
+        self.sent.append(sent)
+        return self.answer(sent)
+
+    @asynccontextmanager
+    async def stream(
+        self, target: Target, body: bytes, headers: Mapping[str, str]
+    ) -> AsyncIterator[UpstreamStream]:
+        reply = await self.post(target, body, headers)
+        lines = reply.body.split(b"\n") if reply.status < 400 else []
+        try:
+            yield UpstreamStream(reply.status, reply.headers, _each(lines))
+        finally:
+            self.released += 1
+
+
+async def _each(lines: list[bytes]) -> AsyncIterator[bytes]:
+    for line in lines:
+        yield line
+
+
+def reply(status: int = 200, body: object = COMPLETION, **headers: str) -> UpstreamReply:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return UpstreamReply(status, headers, raw)
+
+
 def deployment(**overrides: object) -> Deployment:
     base: dict[str, object] = {
         "name": "d",
@@ -47,11 +108,12 @@ def deployment(**overrides: object) -> Deployment:
     return Deployment.model_validate({**base, **overrides})
 
 
-def provider(
-    handler: Callable[[httpx.Request], httpx.Response], **overrides: object
-) -> HttpChatProvider:
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    return HttpChatProvider(deployment(**overrides), client, "sekret")
+def provider(upstream: ScriptedUpstream, **overrides: object) -> HttpChatProvider:
+    return HttpChatProvider(deployment(**overrides), upstream, "sekret")
+
+
+def answering(answer: Answer, **overrides: object) -> HttpChatProvider:
+    return provider(ScriptedUpstream(answer), **overrides)
 
 
 @pytest.mark.parametrize(
@@ -81,25 +143,36 @@ def provider(
 async def test_each_provider_kind_speaks_its_wire_format(
     overrides: dict[str, object], url: str, auth_header: tuple[str, str], body_model: str | None
 ) -> None:
-    seen: list[httpx.Request] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json=COMPLETION)
-
-    result = await provider(handler, **overrides).complete(REQUEST)
+    upstream = ScriptedUpstream(lambda _: reply())
+    result = await provider(upstream, **overrides).complete(REQUEST)
     assert (result.content, result.usage.prompt_tokens, result.usage.completion_tokens) == (
         "hi",
         7,
         2,
     )
-    sent = seen[0]
-    assert str(sent.url) == url
+    sent = upstream.sent[0]
+    assert sent.target.url == url
     assert sent.headers[auth_header[0]] == auth_header[1]
+    assert sent.headers["content-type"] == "application/json"
     assert sent.headers["x-correlation-id"] == "cid-1"
-    body = json.loads(sent.content)
+    body = sent.json()
     assert body.get("model") == body_model
     assert body["max_tokens"] == 5
+
+
+async def test_the_deployments_name_and_timeouts_go_with_every_request() -> None:
+    upstream = ScriptedUpstream(lambda _: reply())
+    timeout = {"connect": 1.0, "first_byte": 2.0, "total": 3.0}
+    await provider(upstream, timeout=timeout).complete(REQUEST)
+    t = upstream.sent[0].target
+    assert t.name == "d"
+    assert (t.timeouts.connect, t.timeouts.first_byte, t.timeouts.total) == (1.0, 2.0, 3.0)
+
+
+async def test_a_request_without_a_correlation_id_sends_none() -> None:
+    upstream = ScriptedUpstream(lambda _: reply())
+    await provider(upstream).complete(ChatRequest([{"role": "user", "content": "hello"}]))
+    assert "x-correlation-id" not in upstream.sent[0].headers
 
 
 @pytest.mark.parametrize(
@@ -118,7 +191,7 @@ async def test_upstream_statuses_keep_their_meaning_and_hide_the_upstream_text(
     status: int, headers: dict[str, str], error: type[UpstreamError], retry_after: float | None
 ) -> None:
     body = {"error": {"message": "upstream-secret-detail sk-live-123", "type": "x"}}
-    p = provider(lambda _: httpx.Response(status, json=body, headers=headers))
+    p = answering(lambda _: reply(status, body, **headers))
     with pytest.raises(error) as caught:
         await p.complete(REQUEST)
     assert caught.value.upstream_status == status
@@ -128,38 +201,34 @@ async def test_upstream_statuses_keep_their_meaning_and_hide_the_upstream_text(
 
 
 @pytest.mark.parametrize(
-    ("response", "error"),
-    [
-        (httpx.Response(200, content=b"{not json"), UpstreamBadResponse),
-        (httpx.Response(200, json={"choices": []}), UpstreamBadResponse),
-        (httpx.Response(200, json=[1, 2]), UpstreamBadResponse),
-    ],
+    "answer",
+    [reply(body=b"{not json"), reply(body={"choices": []}), reply(body=[1, 2])],
 )
-async def test_malformed_answers_are_the_upstreams_fault(
-    response: httpx.Response, error: type[UpstreamError]
-) -> None:
-    with pytest.raises(error) as caught:
-        await provider(lambda _: response).complete(REQUEST)
+async def test_malformed_answers_are_the_upstreams_fault(answer: UpstreamReply) -> None:
+    with pytest.raises(UpstreamBadResponse) as caught:
+        await answering(lambda _: answer).complete(REQUEST)
     assert caught.value.provider_fault
 
 
 @pytest.mark.parametrize(
-    ("exc", "error"),
+    "error",
     [
-        (httpx.ConnectError("refused"), UpstreamConnectionError),
-        (httpx.ReadTimeout("slow"), UpstreamTimeout),
-        (httpx.RemoteProtocolError("reset"), UpstreamConnectionError),
+        UpstreamConnectionError("d unreachable (ClientConnectorError)", deployment="d"),
+        UpstreamTimeout("d timed out", deployment="d"),
+        UpstreamBadResponse("d sent an unreadable response", deployment="d"),
     ],
 )
-async def test_transport_failures_become_transient_upstream_errors(
-    exc: Exception, error: type[UpstreamError]
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_transport_failures_reach_the_caller_unchanged(
+    error: UpstreamError, streamed: bool
 ) -> None:
-    def handler(_: httpx.Request) -> httpx.Response:
-        raise exc
+    def fail(_: Sent) -> UpstreamReply:
+        raise error
 
-    with pytest.raises(error) as caught:
-        await provider(handler).complete(REQUEST)
-    assert caught.value.transient and caught.value.provider_fault
+    p = answering(fail)
+    with pytest.raises(type(error)) as caught:
+        await (drain(p.stream(REQUEST)) if streamed else p.complete(REQUEST))
+    assert caught.value is error
 
 
 def sse(*events: str) -> bytes:
@@ -178,118 +247,67 @@ def chunk(content: str | None = None, finish: str | None = None) -> str:
 
 
 async def test_a_stream_yields_deltas_then_usage_and_asks_for_usage() -> None:
-    seen: list[httpx.Request] = []
     usage = json.dumps({"choices": [], "usage": {"prompt_tokens": 4, "completion_tokens": 2}})
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(
-            200,
-            content=sse(chunk("Hel"), chunk("lo"), chunk(None, "stop"), usage, "[DONE]"),
-            headers={"content-type": "text/event-stream"},
-        )
-
-    chunks = [c async for c in provider(handler).stream(REQUEST)]
+    body = sse(chunk("Hel"), chunk("lo"), chunk(None, "stop"), usage, "[DONE]")
+    upstream = ScriptedUpstream(lambda _: reply(body=body))
+    chunks = [c async for c in provider(upstream).stream(REQUEST)]
     assert "".join(c.delta for c in chunks) == "Hello"
     assert chunks[-1].usage is not None and chunks[-1].usage.total_tokens == 6
-    assert json.loads(seen[0].content)["stream_options"] == {"include_usage": True}
+    sent = upstream.sent[0]
+    assert sent.json()["stream_options"] == {"include_usage": True}
+    assert sent.headers["x-correlation-id"] == "cid-1"
+    assert upstream.released == 1
 
 
 async def test_a_stream_that_ends_without_done_is_a_connection_error() -> None:
-    p = provider(lambda _: httpx.Response(200, content=sse(chunk("Hel"))))
+    upstream = ScriptedUpstream(lambda _: reply(body=sse(chunk("Hel"))))
     with pytest.raises(UpstreamConnectionError, match="before \\[DONE\\]"):
-        async for _ in p.stream(REQUEST):
-            pass
+        await drain(provider(upstream).stream(REQUEST))
+    assert upstream.released == 1
 
 
 async def test_a_stream_refused_with_429_raises_before_any_chunk() -> None:
-    p = provider(lambda _: httpx.Response(429, headers={"Retry-After": "2"}))
-    with pytest.raises(UpstreamRateLimited):
-        async for _ in p.stream(REQUEST):
-            pass
+    upstream = ScriptedUpstream(lambda _: reply(429, b"", **{"Retry-After": "2"}))
+    with pytest.raises(UpstreamRateLimited) as caught:
+        await drain(provider(upstream).stream(REQUEST))
+    assert caught.value.retry_after == 2.0
+    assert upstream.released == 1
 
 
-class SlowBody(httpx.AsyncByteStream):
-    """A streamed body whose chunks arrive `gap` seconds apart."""
-
-    def __init__(self, chunks: list[bytes], gap: float) -> None:
-        self.chunks = chunks
-        self.gap = gap
-
-    async def __aiter__(self):  # type: ignore[no-untyped-def]
-        for c in self.chunks:
-            await asyncio.sleep(self.gap)
-            yield c
+async def test_a_stream_its_reader_leaves_early_is_released() -> None:
+    upstream = ScriptedUpstream(lambda _: reply(body=sse(chunk("a"), chunk("b"), "[DONE]")))
+    chunks = provider(upstream).stream(REQUEST)
+    assert isinstance(chunks, AsyncGenerator)
+    assert (await anext(chunks)).delta == "a"
+    await chunks.aclose()
+    assert upstream.released == 1
 
 
-def slow_stream_provider(total: float, gap: float) -> HttpChatProvider:
-    body = [sse(chunk(f"w{i} ")) for i in range(50)]
-    timeout = {"connect": total, "first_byte": total, "total": total}
-    return provider(lambda _: httpx.Response(200, stream=SlowBody(body, gap)), timeout=timeout)
+async def test_a_chunk_whose_choices_is_not_a_list_is_a_bad_response() -> None:
+    p = answering(lambda _: reply(body=sse('{"choices": {"0": 1}}', "[DONE]")))
+    with pytest.raises(UpstreamBadResponse):
+        await drain(p.stream(REQUEST))
 
 
-async def test_a_stream_past_its_total_timeout_ends_with_a_timeout_error() -> None:
-    chunks = aiter(slow_stream_provider(total=0.15, gap=0.02).stream(REQUEST))
-    assert (await anext(chunks)).delta == "w0 "
-    with pytest.raises(UpstreamTimeout):
-        await drain(chunks)
-
-
-async def test_a_stream_consumed_from_another_task_never_cancels_the_opening_task() -> None:
-    # Starlette opens the stream in the request task and reads it in another one.
-    chunks = aiter(slow_stream_provider(total=0.15, gap=0.02).stream(REQUEST))
-    await anext(chunks)
-
-    async def drain() -> str:
-        try:
-            async for _ in chunks:
-                pass
-        except UpstreamTimeout:
-            return "timed out"
-        return "finished"
-
-    assert await asyncio.create_task(drain()) == "timed out"
-    await asyncio.sleep(0.2)  # had the timeout been bound to this task, we'd be cancelled
-
-
-async def test_a_complete_call_past_its_total_timeout_is_a_timeout() -> None:
-    async def handler(_: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(1)
-        return httpx.Response(200, json=COMPLETION)
-
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    d = deployment(timeout={"connect": 0.05, "first_byte": 0.05, "total": 0.05})
-    with pytest.raises(UpstreamTimeout):
-        await HttpChatProvider(d, client, "k").complete(REQUEST)
+async def test_a_chunk_that_is_not_utf8_is_a_bad_response() -> None:
+    p = answering(lambda _: reply(body=b'data: {"choices": ["\xff"]}\n\n'))
+    with pytest.raises(UpstreamBadResponse):
+        await drain(p.stream(REQUEST))
 
 
 async def drain(chunks: AsyncIterator[StreamChunk]) -> int:
     return len([c async for c in chunks])
 
 
-async def test_a_body_its_content_encoding_cannot_explain_is_a_bad_response() -> None:
-    def handler(_: httpx.Request) -> httpx.Response:
-        return httpx.Response(
-            200, stream=httpx.ByteStream(b"not gzip at all"), headers={"content-encoding": "gzip"}
-        )
-
-    with pytest.raises(UpstreamBadResponse):
-        await provider(handler).complete(REQUEST)
-
-
-async def test_a_chunk_whose_choices_is_not_a_list_is_a_bad_response() -> None:
-    p = provider(lambda _: httpx.Response(200, content=sse('{"choices": {"0": 1}}', "[DONE]")))
-    with pytest.raises(UpstreamBadResponse):
-        await drain(p.stream(REQUEST))
-
-
 async def test_negative_usage_never_becomes_a_negative_cost() -> None:
     body = {**COMPLETION, "usage": {"prompt_tokens": -5, "completion_tokens": -1}}
-    result = await provider(lambda _: httpx.Response(200, json=body)).complete(REQUEST)
+    result = await answering(lambda _: reply(body=body)).complete(REQUEST)
     assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (0, 0)
 
 
 async def test_text_that_is_not_valid_unicode_is_the_callers_error() -> None:
+    upstream = ScriptedUpstream(lambda _: reply())
     bad = ChatRequest([{"role": "user", "content": "hi \ud800"}])
     with pytest.raises(InvalidRequest):
-        await provider(lambda _: httpx.Response(200, json=COMPLETION)).complete(bad)
+        await provider(upstream).complete(bad)
+    assert upstream.sent == []  # nothing went upstream

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-import httpx
 import structlog
 from fastapi import APIRouter, FastAPI
 from starlette.responses import Response
@@ -22,6 +21,7 @@ from airouter.gateway.api import build_gateway_api
 from airouter.gateway.coordinator import Coordinator
 from airouter.gateway.paths import Backend, GuardedPath, HttpRouter, InProcessRouter, LegacyBackend
 from airouter.providers import Provider, build_providers
+from airouter.providers.transport import AiohttpUpstream, Upstream
 from airouter.router.api import build_router_api
 from airouter.router.app import (
     RouterParts,
@@ -29,7 +29,6 @@ from airouter.router.app import (
     check_router_auth,
     install_common,
     new_app,
-    new_http_client,
     router_realm,
 )
 from airouter.router.caller import ResilientCaller, Sleep
@@ -119,7 +118,7 @@ def build_coordinator(
     settings: Settings,
     config: RoutingConfig,
     parts: GatewayParts,
-    client: httpx.AsyncClient,
+    upstream: Upstream,
     router: RouterService | None,
     canary: CanaryView,
 ) -> Coordinator:
@@ -130,14 +129,14 @@ def build_coordinator(
         )
     if settings.router_url:
         key = settings.router_api_key.get_secret_value() if settings.router_api_key else None
-        foundry: Backend = HttpRouter(settings.router_url, key, client)
+        foundry: Backend = HttpRouter(settings.router_url, key, upstream)
     elif router is not None:
         foundry = InProcessRouter(router)
     else:
         raise ConfigError("the gateway role needs AI_ROUTER_URL (the router it calls)")
     legacy = (
         parts.legacy_provider
-        or build_providers(config, client, parts.environ)[config.legacy_deployment]
+        or build_providers(config, upstream, parts.environ)[config.legacy_deployment]
     )
     g = config.gateway
     return Coordinator(
@@ -163,10 +162,11 @@ def create_gateway_app(
     check_gateway_auth(settings)
     if with_router:
         check_router_auth(settings)
-    client = parts.router.http_client or new_http_client()
-    router = build_router_service(config, parts.router, client) if with_router else None
+    own_upstream = AiohttpUpstream()  # closed with the app; idle if parts bring one
+    upstream = parts.router.upstream or own_upstream
+    router = build_router_service(config, parts.router, upstream) if with_router else None
     canary = CanaryView(config.gateway.migration)
-    coordinator = build_coordinator(settings, config, parts, client, router, canary)
+    coordinator = build_coordinator(settings, config, parts, upstream, router, canary)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -184,8 +184,7 @@ def create_gateway_app(
         finally:
             if parts.store is None:
                 await store.close()
-            if parts.router.http_client is None:
-                await client.aclose()
+            await own_upstream.aclose()
 
     app = new_app("airouter gateway", lifespan)
     realms = gateway_realms(settings, with_router=router is not None)

@@ -7,12 +7,12 @@ an unparseable answer counts against the provider like any other failure.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import httpx
 import orjson
 import structlog
 from pydantic import BaseModel
@@ -22,7 +22,6 @@ from airouter.errors import (
     InvalidRequest,
     RouterAuthFailed,
     UpstreamBadResponse,
-    UpstreamConnectionError,
     UpstreamRejected,
     UpstreamServerError,
     UpstreamTimeout,
@@ -30,6 +29,7 @@ from airouter.errors import (
 )
 from airouter.gateway.agents import Agent
 from airouter.providers.base import ChatRequest, Provider, Usage
+from airouter.providers.transport import Target, Timeouts, Upstream
 from airouter.providers.wire import parse_completion
 from airouter.router.caller import ResilientCaller
 from airouter.router.service import RouterService
@@ -124,10 +124,15 @@ class InProcessRouter:
 class HttpRouter:
     """The foundry path to a remote router (`AI_ROUTER_URL`), sending `AI_ROUTER_API_KEY`."""
 
-    def __init__(self, url: str, api_key: str | None, client: httpx.AsyncClient) -> None:
-        self._url = f"{url.rstrip('/')}/v1/chat/completions"
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = client
+    def __init__(self, url: str, api_key: str | None, upstream: Upstream) -> None:
+        headers = {"Content-Type": "application/json"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        # No timeouts of its own: each call is bounded by the deadline it is given.
+        self._target = Target(
+            "router", f"{url.rstrip('/')}/v1/chat/completions", headers, Timeouts()
+        )
+        self._upstream = upstream
 
     def _body(self, call: AgentCall) -> bytes:
         chat = call.chat_request()
@@ -144,23 +149,13 @@ class HttpRouter:
         return orjson.dumps(body)
 
     async def complete(self, call: AgentCall, deadline: float) -> RawAnswer:
-        headers = {
-            **self._headers,
-            "Content-Type": "application/json",
-            "X-Correlation-ID": call.correlation_id,
-        }
-        timeout = max(deadline - time.monotonic(), 0.001)
+        headers = {"X-Correlation-ID": call.correlation_id}
         try:
-            response = await self._client.post(
-                self._url, content=self._body(call), headers=headers, timeout=timeout
-            )
-        except httpx.TimeoutException:
+            async with asyncio.timeout(max(deadline - time.monotonic(), 0.001)):
+                reply = await self._upstream.post(self._target, self._body(call), headers)
+        except TimeoutError:
             raise UpstreamTimeout("router timed out", deployment="router") from None
-        except httpx.HTTPError as exc:
-            raise UpstreamConnectionError(
-                f"router unreachable ({type(exc).__name__})", deployment="router"
-            ) from None
-        status = response.status_code
+        status = reply.status
         if status in (401, 403):
             # Our own router refusing our key is a misconfiguration, not a caller's
             # mistake: it must count against the path and be loud in the log.
@@ -178,7 +173,7 @@ class HttpRouter:
             raise classify_status(status)(
                 f"router answered HTTP {status}", deployment="router", upstream_status=status
             )
-        return _raw_from_router(response.content)
+        return _raw_from_router(reply.body)
 
 
 def _raw_from_router(body: bytes) -> RawAnswer:

@@ -7,26 +7,17 @@ header and where the model name goes, which `Endpoint` captures.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import orjson
 
 from airouter.config.model import Deployment
-from airouter.errors import (
-    InvalidRequest,
-    UpstreamBadResponse,
-    UpstreamConnectionError,
-    UpstreamError,
-    UpstreamTimeout,
-    classify_status,
-)
+from airouter.errors import InvalidRequest, UpstreamConnectionError, UpstreamError, classify_status
 from airouter.providers.base import ChatRequest, ChatResult, StreamChunk
+from airouter.providers.transport import Target, Timeouts, Upstream
 from airouter.providers.wire import parse_chunk, parse_completion
 from airouter.resilience.retry import parse_retry_after
 
@@ -60,16 +51,18 @@ def endpoint_for(deployment: Deployment, api_key: str | None) -> Endpoint:
 
 
 class HttpChatProvider:
-    """A deployment reached over HTTP through the shared, pooled `httpx.AsyncClient`."""
+    """A deployment reached over HTTP through the shared `Upstream` (one connection pool)."""
 
-    def __init__(self, deployment: Deployment, client: httpx.AsyncClient, api_key: str | None):
+    def __init__(self, deployment: Deployment, upstream: Upstream, api_key: str | None):
         self._deployment = deployment
-        self._client = client
+        self._upstream = upstream
         self._endpoint = endpoint_for(deployment, api_key)
-        self._url = httpx.URL(self._endpoint.url)  # parsed once, not per request
         t = deployment.timeout
-        self._timeout = httpx.Timeout(
-            connect=t.connect, read=t.first_byte, write=t.first_byte, pool=t.connect
+        self._target = Target(
+            deployment.name,
+            self._endpoint.url,
+            {**self._endpoint.headers, "Content-Type": "application/json"},
+            Timeouts(connect=t.connect, first_byte=t.first_byte, total=t.total),
         )
 
     @property
@@ -77,40 +70,28 @@ class HttpChatProvider:
         return self._deployment
 
     async def complete(self, request: ChatRequest) -> ChatResult:
-        async with self._errors(), asyncio.timeout(self._deployment.timeout.total):
-            response = await self._open(request, stream=False)
-            try:
-                body = await response.aread()
-            finally:
-                await response.aclose()
-        return parse_completion(self._deployment.name, body)
+        body = self._body(request, stream=False)
+        reply = await self._upstream.post(self._target, body, _headers(request))
+        if reply.status >= 400:
+            raise self._status_error(reply.status, reply.headers)
+        return parse_completion(self._deployment.name, reply.body)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
-        # The total timeout bounds each step, never a `yield`: whoever consumes this
-        # generator may do it from another task (Starlette streams do), and a timeout
-        # held across a yield would cancel the wrong task.
-        deadline = asyncio.get_running_loop().time() + self._deployment.timeout.total
+        # The upstream bounds each read by the total timeout, never a `yield` (see
+        # transport._lines): whoever consumes this generator may do it from another task.
+        body = self._body(request, stream=True)
         name = self._deployment.name
-        async with self._errors():
-            async with asyncio.timeout_at(deadline):
-                response = await self._open(request, stream=True)
-            try:
-                lines = response.aiter_lines()
-                while True:
-                    async with asyncio.timeout_at(deadline):
-                        line = await anext(lines, None)
-                    if line is None:
-                        raise UpstreamConnectionError(
-                            f"{name}: stream ended before [DONE]", deployment=name
-                        )
-                    data = line[5:].strip() if line.startswith("data:") else None
-                    if data == "[DONE]":
-                        return
-                    chunk = parse_chunk(name, data) if data else None
-                    if chunk is not None:
-                        yield chunk
-            finally:
-                await response.aclose()
+        async with self._upstream.stream(self._target, body, _headers(request)) as reply:
+            if reply.status >= 400:
+                raise self._status_error(reply.status, reply.headers)
+            async for line in reply.lines:
+                data = line[5:].strip() if line.startswith(b"data:") else None
+                if data == b"[DONE]":
+                    return
+                chunk = parse_chunk(name, data) if data else None
+                if chunk is not None:
+                    yield chunk
+            raise UpstreamConnectionError(f"{name}: stream ended before [DONE]", deployment=name)
 
     def _body(self, request: ChatRequest, stream: bool) -> bytes:
         body: dict[str, Any] = dict(request.extra)
@@ -132,29 +113,7 @@ class HttpChatProvider:
             # e.g. a lone UTF-16 surrogate in the caller's text: their input, not our fault.
             raise InvalidRequest("the request contains text that is not valid Unicode") from None
 
-    async def _open(self, request: ChatRequest, stream: bool) -> httpx.Response:
-        """Send the request; a non-2xx answer is read, closed and raised as an error."""
-        headers = {**self._endpoint.headers, "Content-Type": "application/json"}
-        if request.correlation_id:
-            headers["X-Correlation-ID"] = request.correlation_id
-        http_request = self._client.build_request(
-            "POST",
-            self._url,
-            content=self._body(request, stream),
-            headers=headers,
-            timeout=self._timeout,
-        )
-        response = await self._client.send(http_request, stream=True)
-        if response.status_code >= 400:
-            try:
-                await response.aread()
-            finally:
-                await response.aclose()
-            raise self._status_error(response)
-        return response
-
-    def _status_error(self, response: httpx.Response) -> UpstreamError:
-        status = response.status_code
+    def _status_error(self, status: int, headers: Mapping[str, str]) -> UpstreamError:
         name = self._deployment.name
         # The upstream's body is deliberately not included: it may carry details
         # (keys, internal hosts) that must not reach clients.
@@ -162,23 +121,10 @@ class HttpChatProvider:
             f"{name} answered HTTP {status}",
             deployment=name,
             upstream_status=status,
-            retry_after=parse_retry_after(response.headers, time.time()),
+            retry_after=parse_retry_after(headers, time.time()),
         )
 
-    @asynccontextmanager
-    async def _errors(self) -> AsyncIterator[None]:
-        """Translate everything the transport can raise into the error hierarchy."""
-        name = self._deployment.name
-        try:
-            yield
-        except (TimeoutError, httpx.TimeoutException):
-            raise UpstreamTimeout(f"{name} timed out", deployment=name) from None
-        except httpx.TransportError as exc:
-            raise UpstreamConnectionError(
-                f"{name} unreachable ({type(exc).__name__})", deployment=name
-            ) from None
-        except (httpx.HTTPError, orjson.JSONDecodeError, UnicodeDecodeError) as exc:
-            # e.g. httpx.DecodingError: a body its Content-Encoding cannot explain.
-            raise UpstreamBadResponse(
-                f"{name} sent an unreadable response ({type(exc).__name__})", deployment=name
-            ) from None
+
+def _headers(request: ChatRequest) -> Mapping[str, str]:
+    """The headers of this request alone, on top of the deployment's."""
+    return {"X-Correlation-ID": request.correlation_id} if request.correlation_id else {}

@@ -28,9 +28,9 @@ def parse_completion(deployment: str, body: bytes) -> ChatResult:
     return ChatResult(content, model, usage, str(choice.get("finish_reason") or "stop"))
 
 
-def parse_chunk(deployment: str, data: str) -> StreamChunk | None:
-    """One `chat.completion.chunk` (the text after `data:`) → StreamChunk, or None if empty."""
-    obj = _json(deployment, data.encode())
+def parse_chunk(deployment: str, data: bytes) -> StreamChunk | None:
+    """One `chat.completion.chunk` (the bytes after `data:`) → StreamChunk, or None if empty."""
+    obj = _json(deployment, data)
     usage = usage_from(obj.get("usage"))
     choices = obj.get("choices") or []
     if not isinstance(choices, list):

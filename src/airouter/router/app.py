@@ -5,14 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Any
 
-import aiohttp
-import httpx
 import structlog
 from fastapi import FastAPI
-from httpx_aiohttp import AiohttpTransport
 from starlette.responses import Response
 
 from airouter.config.load import load_routing_config
@@ -21,6 +16,7 @@ from airouter.detect import Detector
 from airouter.errors import ConfigError
 from airouter.metrics import CONTENT_TYPE, Metrics
 from airouter.providers import Provider, build_providers
+from airouter.providers.transport import AiohttpUpstream, Upstream
 from airouter.router.api import build_router_api
 from airouter.router.caller import ResilientCaller
 from airouter.router.service import RouterService
@@ -42,7 +38,7 @@ OPEN_PATHS = frozenset({"/health", "/ready", "/openapi.json", "/docs", "/docs/oa
 class RouterParts:
     """Collaborators a caller (tests, the combined server) may inject instead of defaults."""
 
-    http_client: httpx.AsyncClient | None = None
+    upstream: Upstream | None = None
     providers: Mapping[str, Provider] | None = None
     classifier: Classifier | None = None
     caller: ResilientCaller | None = None
@@ -73,9 +69,9 @@ def router_realm(settings: Settings) -> Realm:
 
 
 def build_router_service(
-    config: RoutingConfig, parts: RouterParts, client: httpx.AsyncClient
+    config: RoutingConfig, parts: RouterParts, upstream: Upstream
 ) -> RouterService:
-    providers = parts.providers or build_providers(config, client, parts.environ)
+    providers = parts.providers or build_providers(config, upstream, parts.environ)
     classifier = parts.classifier or build_classifier(config, providers, parts.metrics)
     metrics = parts.metrics
     caller = parts.caller or ResilientCaller.from_config(
@@ -115,8 +111,8 @@ def create_router_app(
     parts = parts or RouterParts()
     config = config or load_routing_config(settings.config_path, parts.environ)
     check_router_auth(settings)
-    client = parts.http_client or new_http_client()
-    service = build_router_service(config, parts, client)
+    own_upstream = AiohttpUpstream()  # closed with the app; idle if parts bring one
+    service = build_router_service(config, parts, parts.upstream or own_upstream)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -124,8 +120,7 @@ def create_router_app(
         try:
             yield
         finally:
-            if parts.http_client is None:
-                await client.aclose()
+            await own_upstream.aclose()
 
     app = new_app("airouter router", lifespan)
     app.include_router(build_router_api(service))
@@ -154,42 +149,3 @@ def install_common(app: FastAPI, settings: Settings, realms: list[Realm], metric
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AuthMiddleware, realms=realms, open_paths=OPEN_PATHS)
     app.add_middleware(CorrelationMiddleware, metrics=metrics)
-
-
-def new_http_client() -> httpx.AsyncClient:
-    """The one pooled client every HTTP provider shares (keep-alive, bounded pool).
-
-    httpx's API (and its MockTransport seam for tests) over aiohttp's connection
-    pool: under load httpcore's pool scans every connection on every request and
-    cost the router more CPU than everything else together (docs/benchmarks.md).
-    Cookies are never kept: a cookie jar shared by the whole process would replay
-    one upstream answer's Set-Cookie on everybody's later requests.
-    """
-    limits = httpx.Limits(max_connections=512, max_keepalive_connections=128, keepalive_expiry=30)
-
-    def session() -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(limit=512, keepalive_timeout=30)
-        # trust_env: HTTPS_PROXY / NO_PROXY and the system's CA settings apply upstream.
-        return aiohttp.ClientSession(
-            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=True
-        )
-
-    transport = AiohttpTransport(limits=limits, trust_env=True, client=session)
-    return httpx.AsyncClient(transport=transport, follow_redirects=False, cookies=NoCookies())
-
-
-class NoCookies(CookieJar):
-    """A cookie jar that neither keeps nor sends cookies (see new_http_client).
-
-    Both methods are no-ops rather than a refusing policy, so no Set-Cookie header
-    is even parsed on the hot path.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(policy=DefaultCookiePolicy(allowed_domains=[]))
-
-    def extract_cookies(self, response: Any, request: Any) -> None:
-        return None
-
-    def add_cookie_header(self, request: Any) -> None:
-        return None

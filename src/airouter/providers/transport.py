@@ -1,0 +1,228 @@
+"""The seam every upstream HTTP request goes through: `Upstream`, and `AiohttpUpstream`.
+
+Model deployments and, from the gateway, a remote router are reached through this
+narrow interface: POST some bytes, get a status, headers and the body (whole, or line
+by line). It replaces an `httpx.AsyncClient` over aiohttp's pool, whose own layer cost
+about 200 µs per request under load (`build_request` alone 37 µs, then `send`,
+`Response.aread` and its cookie jar; docs/benchmarks.md, "Where the time goes now").
+Here a request is one aiohttp call with a URL, headers and timeouts its caller built
+once (`Target`).
+
+Failures come out as the project's errors, labelled with the target's name:
+
+    a timeout (connect, first byte, total)          → UpstreamTimeout
+    a body its Content-Encoding cannot explain,
+    a stream line too long to be one                → UpstreamBadResponse
+    any other aiohttp.ClientError (refused, reset,
+    truncated or malformed answer)                  → UpstreamConnectionError
+
+An HTTP error status is an answer, not a failure: callers read the status and decide.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
+from aiohttp.http_exceptions import ContentEncodingError, LineTooLong
+from yarl import URL
+
+from airouter.errors import (
+    UpstreamBadResponse,
+    UpstreamConnectionError,
+    UpstreamError,
+    UpstreamTimeout,
+)
+
+MAX_LINE_BYTES = 16 * 1024 * 1024
+"""The longest stream line (one server-sent event) read; aiohttp's default is 128 KiB."""
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds, None for no limit.
+
+    `first_byte` bounds the wait for the answer to start, then each later read.
+    `total` bounds the whole exchange; for a stream, every read up to its end, never
+    the time its reader spends between reads.
+    """
+
+    connect: float | None = None
+    first_byte: float | None = None
+    total: float | None = None
+    client_timeout: aiohttp.ClientTimeout = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # aiohttp's form, built once here rather than on every request. The total is
+        # not aiohttp's: one asyncio scope per call enforces it (see AiohttpUpstream).
+        timeout = aiohttp.ClientTimeout(total=None, connect=self.connect, sock_read=self.first_byte)
+        object.__setattr__(self, "client_timeout", timeout)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where one caller's requests go (a deployment, the remote router), built once.
+
+    `name` labels every error raised for it; `headers` go with every request.
+    """
+
+    name: str
+    url: str
+    headers: Mapping[str, str]
+    timeouts: Timeouts
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamReply:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamStream:
+    """An answer as it arrives: its status and headers, then its body line by line.
+
+    `lines` yields each line without its line break. An error status (400 and up)
+    comes with its body already read and dropped, so `lines` yields nothing.
+    """
+
+    status: int
+    headers: Mapping[str, str]
+    lines: AsyncIterator[bytes]
+
+
+class Upstream(Protocol):
+    """Sends POST requests upstream. Failures raise `UpstreamError`s (module docstring)."""
+
+    async def post(self, target: Target, body: bytes, headers: Mapping[str, str]) -> UpstreamReply:
+        """POST `body` with the target's headers plus `headers`; the whole answer."""
+        ...
+
+    def stream(
+        self, target: Target, body: bytes, headers: Mapping[str, str]
+    ) -> AbstractAsyncContextManager[UpstreamStream]:
+        """POST `body` and read the answer as it arrives; leaving the block releases it."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Proxy:
+    url: URL | None = None
+    auth: aiohttp.BasicAuth | None = None
+
+
+class AiohttpUpstream:
+    """`Upstream` over one pooled aiohttp session that never keeps cookies.
+
+    The session is created on first use, inside the running event loop as aiohttp
+    requires; `aclose` closes it. HTTP(S)_PROXY and NO_PROXY apply, looked up once per
+    URL: aiohttp's own `trust_env=True` looks them up, and reads ~/.netrc, in worker
+    threads on every request (two thread hops, ~600 µs of CPU per request measured).
+    """
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, _Proxy] = {}
+
+    async def post(self, target: Target, body: bytes, headers: Mapping[str, str]) -> UpstreamReply:
+        try:
+            async with asyncio.timeout(target.timeouts.total):
+                response = await self._send(target, body, headers)
+                try:
+                    return UpstreamReply(response.status, response.headers, await response.read())
+                finally:
+                    response.release()
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise _translated(target.name, exc) from None
+
+    @asynccontextmanager
+    async def stream(
+        self, target: Target, body: bytes, headers: Mapping[str, str]
+    ) -> AsyncIterator[UpstreamStream]:
+        total = target.timeouts.total
+        deadline = None if total is None else asyncio.get_running_loop().time() + total
+        try:
+            async with asyncio.timeout_at(deadline):
+                response = await self._send(target, body, headers)
+                if response.status >= 400:
+                    await response.read()  # to the end, so the connection can be reused
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise _translated(target.name, exc) from None
+        try:
+            lines = _lines(target.name, response.content, deadline)
+            yield UpstreamStream(response.status, response.headers, lines)
+        finally:
+            response.release()
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _send(
+        self, target: Target, body: bytes, headers: Mapping[str, str]
+    ) -> Awaitable[aiohttp.ClientResponse]:
+        proxy = self._proxies.get(target.url)
+        if proxy is None:
+            proxy = self._proxy(target.url)
+        return self._client().post(
+            target.url,
+            data=body,
+            headers={**target.headers, **headers} if headers else target.headers,
+            timeout=target.timeouts.client_timeout,
+            allow_redirects=False,
+            proxy=proxy.url,
+            proxy_auth=proxy.auth,
+        )
+
+    def _proxy(self, url: str) -> _Proxy:
+        try:
+            found = _Proxy(*get_env_proxy_for_url(URL(url)))
+        except LookupError:  # none set, or NO_PROXY names the host
+            found = _Proxy()
+        self._proxies[url] = found
+        return found
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=512, keepalive_timeout=30),
+                # One jar for the whole process would replay one answer's Set-Cookie
+                # on everybody's later requests.
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+        return self._session
+
+
+async def _lines(
+    name: str, content: aiohttp.StreamReader, deadline: float | None
+) -> AsyncIterator[bytes]:
+    # The deadline bounds each read, never a `yield`: the reader may resume this
+    # generator from another task (Starlette streams do), and a timeout held across
+    # a yield would cancel the wrong task.
+    while True:
+        try:
+            async with asyncio.timeout_at(deadline):
+                line = await content.readuntil(b"\n", max_size=MAX_LINE_BYTES)
+        except (TimeoutError, aiohttp.ClientError, LineTooLong) as exc:
+            raise _translated(name, exc) from None
+        if not line:
+            return
+        yield line.rstrip(b"\r\n")
+
+
+def _translated(name: str, exc: Exception) -> UpstreamError:
+    """The project's error for what the transport raised while talking to `name`."""
+    if isinstance(exc, TimeoutError):
+        return UpstreamTimeout(f"{name} timed out", deployment=name)
+    if isinstance(exc, LineTooLong) or isinstance(exc.__cause__, ContentEncodingError):
+        return UpstreamBadResponse(
+            f"{name} sent an unreadable response ({type(exc).__name__})", deployment=name
+        )
+    return UpstreamConnectionError(f"{name} unreachable ({type(exc).__name__})", deployment=name)
