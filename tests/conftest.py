@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+import structlog
 from hypothesis import HealthCheck, settings
 
 from tests.fakes.control import FakeUpstream, run_fake_upstream
@@ -55,3 +56,10 @@ def redis_url(redis_session: str) -> str:
     """A Redis URL whose database is empty at the start of the test."""
     redis_command(redis_session, "FLUSHDB")
     return redis_session
+
+
+@pytest.fixture(autouse=True)
+def _fresh_logging() -> Iterator[None]:
+    """No test inherits another's structlog setup (the CLI's points at a stream it closes)."""
+    yield
+    structlog.reset_defaults()

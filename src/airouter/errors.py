@@ -73,6 +73,10 @@ class Unauthorized(RequestError):
     code = "unauthorized"
     http_status = 401
 
+    def __init__(self, message: str, realm: str = "airouter") -> None:
+        super().__init__(message)
+        self.realm = realm  # named in the WWW-Authenticate challenge
+
 
 class NotFound(RequestError):
     code = "not_found"

@@ -7,6 +7,7 @@ config, fixed outcome codes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,22 +52,31 @@ class Metrics:
         self.fallbacks = Counter(
             "airouter_fallbacks", "Answers served by a fallback", ["kind"], registry=r
         )
+        # `labels()` takes a lock and builds the key on every call (~3 us); the children
+        # it returns live as long as the registry, so each is looked up once. Label
+        # values are bounded (above), and so are these caches.
+        self._requests = functools.cache(self.requests.labels)
+        self._request_seconds = functools.cache(self.request_seconds.labels)
+        self._attempts = functools.cache(self.attempts.labels)
+        self._tokens = functools.cache(self.tokens.labels)
+        self._cost = functools.cache(self.cost.labels)
+        self._fallbacks = functools.cache(self.fallbacks.labels)
 
     def request(self, route: str, status: int, seconds: float, facts: Mapping[str, Any]) -> None:
-        self.requests.labels(route, str(status)).inc()
-        self.request_seconds.labels(route).observe(seconds)
+        self._requests(route, str(status)).inc()
+        self._request_seconds(route).observe(seconds)
         deployment = facts.get("deployment")
         if deployment:
-            self.tokens.labels(deployment, "in").inc(facts.get("tokens_in") or 0)
-            self.tokens.labels(deployment, "out").inc(facts.get("tokens_out") or 0)
-            self.cost.labels(deployment).inc(facts.get("cost_usd") or 0.0)
+            self._tokens(deployment, "in").inc(facts.get("tokens_in") or 0)
+            self._tokens(deployment, "out").inc(facts.get("tokens_out") or 0)
+            self._cost(deployment).inc(facts.get("cost_usd") or 0.0)
         if facts.get("fallbacks"):
-            self.fallbacks.labels("deployment").inc()
+            self._fallbacks("deployment").inc()
         if facts.get("fallback_used"):
-            self.fallbacks.labels("legacy").inc()
+            self._fallbacks("legacy").inc()
 
     def attempt(self, target: str, outcome: str) -> None:
-        self.attempts.labels(target, outcome).inc()
+        self._attempts(target, outcome).inc()
 
     def breaker_changed(
         self, name: str, old: BreakerStatus, new: BreakerStatus, reason: str

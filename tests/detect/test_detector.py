@@ -206,3 +206,18 @@ def test_very_long_prompts_are_handled(detector: Detector) -> None:
     story = "Once upon a time a fox lived in the woods. " * 500
     found = detector.detect("Write a fairy tale that continues this: " + story)
     assert (found.type, found.language) == ("creative", "en")
+
+
+def test_the_prompt_cache_changes_no_verdict_and_keeps_only_short_prompts() -> None:
+    detector = Detector()
+    short = "Combien font 17 fois 23 ?"
+    long = "Write me a long story about the sea. " * 80  # over 2,000 characters
+    system = "You answer fans of a creator."
+    first = detector.detect(short, system=system)
+    assert detector.detect(short, system=system) == first  # served from the cache
+    assert detector.detect(short, system=system) == Detector().detect(short, system=system)
+    assert detector.detect(short) == Detector().detect(short)  # no system: its own entry
+    detector.detect(long)
+    detector.detect(long, system=system)
+    info = detector._recent.cache_info()
+    assert (info.hits, info.currsize) == (2, 2)  # the long prompt was never stored

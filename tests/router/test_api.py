@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+import re
 
 import httpx
 import pytest
@@ -163,3 +165,33 @@ async def test_classifier_llm_in_the_config_makes_the_classifier_model_decide() 
     async with client_for(app) as client:
         body = (await client.post("/route", json={"prompt": "Write me a poem"})).json()
     assert "llm classifier phi-4-mini" in body["routing"]["reason"]
+
+
+@pytest.mark.parametrize(
+    "body", [b"{oops", b"[1, 2]", b'{"model": "auto", "messages": []}', b'"text"']
+)
+async def test_chat_completions_rejects_bad_bodies_with_400(
+    client: httpx.AsyncClient, body: bytes
+) -> None:
+    response = await client.post(
+        "/v1/chat/completions", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_request"
+
+
+async def test_openapi_documents_the_bodies_of_directly_served_endpoints(
+    client: httpx.AsyncClient,
+) -> None:
+    doc = (await client.get("/openapi.json")).json()
+    schemas = doc["components"]["schemas"]
+    documented = (
+        ("/v1/chat/completions", "ChatCompletionBody", "messages"),
+        ("/route", "RouteBody", "prompt"),
+    )
+    for path, model, field in documented:
+        body = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+        assert body["schema"] == {"$ref": f"#/components/schemas/{model}"}
+        assert field in schemas[model]["required"]
+    refs = re.findall(r'"\$ref":\s*"#/components/schemas/([^"]+)"', json.dumps(doc))
+    assert refs and set(refs) <= set(schemas)  # every reference resolves

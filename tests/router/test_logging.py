@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
-from airouter.web.correlation import LOG_FIELDS
+from airouter.web.edge import LOG_FIELDS
 from tests.router.conftest import client_for, router_app
 
 KEY = "log-test-key-42"

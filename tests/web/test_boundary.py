@@ -7,31 +7,45 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import structlog
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from starlette.responses import Response
 from structlog.testing import capture_logs
 
 from airouter.logs import configure_logging, drop_sensitive
 from airouter.metrics import Metrics
 from airouter.router.app import install_common
 from airouter.settings import Settings
+from airouter.web.edge import served_directly
 
 
 def buggy_app() -> FastAPI:
+    """One bug behind FastAPI's own routing, one in an endpoint the edge calls directly."""
     app = FastAPI()
+    api = APIRouter()
 
+    @api.get("/boom")
     async def boom() -> None:
         raise RuntimeError("secret-ish internal detail")
 
-    app.add_api_route("/boom", boom)
-    install_common(app, Settings(), [], Metrics())
+    @api.post("/direct-boom")
+    @served_directly()
+    async def direct_boom(request: Request) -> Response:
+        raise RuntimeError("secret-ish internal detail")
+
+    install_common(app, Settings(), [], Metrics(), [api])
     return app
 
 
-async def test_a_bug_is_a_json_500_with_the_correlation_id_and_a_logged_traceback() -> None:
+@pytest.mark.parametrize(("method", "path"), [("GET", "/boom"), ("POST", "/direct-boom")])
+async def test_a_bug_is_a_json_500_with_the_correlation_id_and_a_logged_traceback(
+    method: str, path: str
+) -> None:
     transport = httpx.ASGITransport(app=buggy_app())
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         with capture_logs() as logs:
-            response = await client.get("/boom", headers={"X-Correlation-ID": "bug-1"})
+            response = await client.request(
+                method, path, content=b"{}", headers={"X-Correlation-ID": "bug-1"}
+            )
     assert response.status_code == 500
     assert response.headers["x-correlation-id"] == "bug-1"
     assert response.json()["error"] == {

@@ -3,8 +3,8 @@
 Deterministic and offline: keyword cues and prompt shape decide the type and the
 complexity (`cues`, `signals`, `decide`); a lexicon with a lingua tie-break decides
 the language (`language`). Build one `Detector` at startup and share it: it holds
-immutable indexes, a thread-safe lingua model and a small (thread-safe) cache of
-judged system prompts.
+immutable indexes, a thread-safe lingua model and small (thread-safe) caches of
+judged system prompts and recent short prompts.
 """
 
 from __future__ import annotations
@@ -23,6 +23,11 @@ from airouter.detect.text import TextView, analyse, window
 from airouter.errors import ConfigError
 
 _CONTEXT_CACHE: Final = 64
+# Recent prompts and their verdicts: fans, templates and client retries repeat the same
+# text, and a hit costs a dict lookup instead of ~40-300 us. Only prompts up to
+# _CACHEABLE_CHARS are kept, so the cache holds at most ~8 MB of text.
+_PROMPT_CACHE: Final = 4096
+_CACHEABLE_CHARS: Final = 2000
 _NO_CONTEXT: Final[Mapping[str, float]] = MappingProxyType({})
 
 
@@ -44,9 +49,15 @@ class Detector:
         self._tuning: Final = tuning
         # Applications send the same system prompt with every request: judge it once.
         self._context: Final = functools.lru_cache(maxsize=_CONTEXT_CACHE)(self._judge_context)
+        self._recent: Final = functools.lru_cache(maxsize=_PROMPT_CACHE)(self._judge)
 
     def detect(self, prompt: str, *, system: str | None = None) -> Detection:
         """Judge `prompt`; `system` (a system prompt) can only tip a close call on type."""
+        if len(prompt) <= _CACHEABLE_CHARS and (system is None or len(system) <= _CACHEABLE_CHARS):
+            return self._recent(prompt, system)
+        return self._judge(prompt, system)
+
+    def _judge(self, prompt: str, system: str | None) -> Detection:
         view = analyse(prompt)
         cues = self._cues(view)
         context = self._context(system) if system else _NO_CONTEXT

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-import orjson
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from airouter.canary.view import CanaryView
@@ -16,8 +15,9 @@ from airouter.errors import Conflict, InvalidRequest
 from airouter.gateway.agents import resolve_agent
 from airouter.gateway.coordinator import Coordinator, GatewayAnswer, metadata
 from airouter.routing.signals import Hints
+from airouter.web.bodies import read_json, validated
 from airouter.web.context import correlation_id_of, facts_of
-from airouter.web.errors import validation_message
+from airouter.web.edge import served_directly
 from airouter.web.responses import json_response
 
 # The four feature endpoints of DESIGN §5; any agent alias works too (/api/ai/fan_message).
@@ -45,13 +45,6 @@ def tier_of(request: BaseModel, plans: Mapping[str, Tier]) -> Tier:
     return plans[plan.lower()]
 
 
-async def read_json(request: Request) -> Any:
-    try:
-        return orjson.loads(await request.body())
-    except orjson.JSONDecodeError:
-        raise InvalidRequest("request body is not valid JSON") from None
-
-
 def record(request: Request, answer: GatewayAnswer, tier: Tier) -> None:
     raw = answer.answer.raw
     facts_of(request.scope).update(
@@ -75,12 +68,10 @@ def build_gateway_api(
     api = APIRouter()
 
     @api.post("/api/ai/{request_type}", tags=["ai"])
-    async def ai(request_type: str, request: Request) -> Response:
-        agent = resolve_agent(request_type)
-        try:
-            parsed = agent.input_model.model_validate(await read_json(request))
-        except ValidationError as exc:
-            raise InvalidRequest(validation_message(exc.errors())) from None
+    @served_directly()
+    async def ai(request: Request) -> Response:
+        agent = resolve_agent(request.path_params["request_type"])
+        parsed = validated(agent.input_model, await read_json(request))
         tier = tier_of(parsed, plans)
         facts_of(request.scope).update(tier=tier, agent=agent.name)
         hints = Hints(type=agent.task_type, language=getattr(parsed, "language", None), tier=tier)

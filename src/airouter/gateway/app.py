@@ -189,14 +189,12 @@ def create_gateway_app(
     app = new_app("airouter gateway", lifespan)
     realms = gateway_realms(settings, with_router=router is not None)
     if router is not None:
-        app.include_router(
-            build_router_api(router, partial(gateway_readiness, coordinator, canary))
-        )
+        first = build_router_api(router, partial(gateway_readiness, coordinator, canary))
         realms.append(router_realm(settings))
     else:
-        app.include_router(_gateway_health(coordinator, canary))
-    app.include_router(build_gateway_api(coordinator, config.gateway.plans, canary))
-    install_common(app, settings, realms, parts.router.metrics)
+        first = _gateway_health(coordinator, canary)
+    gateway_api = build_gateway_api(coordinator, config.gateway.plans, canary)
+    install_common(app, settings, realms, parts.router.metrics, [first, gateway_api])
     return app
 
 

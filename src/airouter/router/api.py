@@ -16,7 +16,9 @@ from airouter.providers.base import ChatRequest, StreamChunk, Usage
 from airouter.providers.tokens import count_messages, count_text
 from airouter.router.schemas import ChatCompletionBody, RouteAnswer, RouteBody
 from airouter.router.service import Outcome, Plan, RouterService
+from airouter.web.bodies import read_body
 from airouter.web.context import correlation_id_of, facts_of
+from airouter.web.edge import served_directly
 from airouter.web.errors import error_body
 from airouter.web.responses import json_response
 
@@ -76,9 +78,11 @@ def build_router_api(service: RouterService, also_ready: Readiness | None = None
         return json_response(payload, 200 if ok else 503)
 
     @api.post("/route", response_model=RouteAnswer, tags=["routing"])
-    async def route(body: RouteBody, request: Request) -> Response:
+    @served_directly(RouteBody)
+    async def route(request: Request) -> Response:
         started = time.perf_counter()
         cid = correlation_id_of(request.scope)
+        body, _ = await read_body(request, RouteBody)
         messages = body.messages()
         plan = await service.plan(messages, body.hints())
         record(request, plan)
@@ -101,9 +105,11 @@ def build_router_api(service: RouterService, also_ready: Readiness | None = None
         )
 
     @api.post("/v1/chat/completions", tags=["openai"])
-    async def chat_completions(body: ChatCompletionBody, request: Request) -> Response:
+    @served_directly(ChatCompletionBody)
+    async def chat_completions(request: Request) -> Response:
         cid = correlation_id_of(request.scope)
-        messages = [m.model_dump(exclude_none=True) for m in body.messages]
+        body, raw = await read_body(request, ChatCompletionBody)
+        messages = raw["messages"]  # as the caller sent them, validated above
         hints = body.hints()
         plan = (
             await service.plan(messages, hints)

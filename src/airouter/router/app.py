@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from starlette.responses import Response
+from starlette.routing import Route
 
 from airouter.config.load import load_routing_config
 from airouter.config.model import RetrySettings, RoutingConfig
@@ -23,10 +25,9 @@ from airouter.router.service import RouterService
 from airouter.routing.classifiers import LlmClassifier, LocalClassifier
 from airouter.routing.signals import Classifier
 from airouter.settings import Settings, effective_environ
-from airouter.web.auth import AuthMiddleware, Realm
-from airouter.web.correlation import CorrelationMiddleware
+from airouter.web.auth import Realm
+from airouter.web.edge import Edge, direct_routes, document_bodies
 from airouter.web.errors import install_error_handlers
-from airouter.web.limits import BodyLimitMiddleware
 
 log = structlog.get_logger("airouter.startup")
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -123,29 +124,61 @@ def create_router_app(
             await own_upstream.aclose()
 
     app = new_app("airouter router", lifespan)
-    app.include_router(build_router_api(service))
-    install_common(app, settings, [router_realm(settings)], parts.metrics)
+    install_common(
+        app, settings, [router_realm(settings)], parts.metrics, [build_router_api(service)]
+    )
     app.state.router_service = service
     return app
 
 
 def new_app(title: str, lifespan: Lifespan) -> FastAPI:
-    """An airouter FastAPI app: its schema at /openapi.json, interactive docs at /docs."""
+    """An airouter FastAPI app: its schema at /openapi.json, interactive docs at /docs.
+
+    FastAPI's native OpenTelemetry hooks are off: airouter reports through Prometheus
+    and its JSON logs, and the hooks look up the global providers on every request.
+    """
     return FastAPI(
-        title=title, version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None
+        title=title,
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
 
 
-def install_common(app: FastAPI, settings: Settings, realms: list[Realm], metrics: Metrics) -> None:
-    """Error handlers, /metrics and middleware shared by every airouter app (outermost last)."""
+def install_common(
+    app: FastAPI,
+    settings: Settings,
+    realms: list[Realm],
+    metrics: Metrics,
+    apis: Sequence[APIRouter],
+) -> None:
+    """The app's APIs, then what every airouter app shares: error handlers, /metrics and
+    the edge (airouter.web.edge), which serves the APIs' direct endpoints itself."""
+    direct: list[Route] = []
+    for api in apis:
+        app.include_router(api)
+        direct += direct_routes(api.routes)
     install_error_handlers(app)
 
     async def metrics_endpoint() -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
     app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], tags=["ops"])
-    # Outermost last: correlation id and request log, then auth (so an unauthenticated
-    # caller cannot make us buffer a body), then the body limit.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(AuthMiddleware, realms=realms, open_paths=OPEN_PATHS)
-    app.add_middleware(CorrelationMiddleware, metrics=metrics)
+    app.add_middleware(
+        Edge,
+        direct=direct,
+        realms=realms,
+        open_paths=OPEN_PATHS,
+        max_body_bytes=settings.max_body_bytes,
+        metrics=metrics,
+    )
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:  # built once, with the direct endpoints' bodies
+            app.openapi_schema = document_bodies(generate(), direct)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -35,6 +35,6 @@ def correlation_id_of(scope: MutableMapping[str, Any]) -> str:
 def facts_of(scope: MutableMapping[str, Any]) -> dict[str, Any]:
     """The dict a handler fills with what the request log event should report."""
     facts = scope.get(FACTS_KEY)
-    if not isinstance(facts, dict):  # outside CorrelationMiddleware: a throwaway dict
+    if not isinstance(facts, dict):  # outside the edge (airouter.web.edge): a throwaway dict
         facts = scope[FACTS_KEY] = {}
     return facts

@@ -17,7 +17,13 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from airouter.errors import AirouterError, AllDeploymentsFailed, UpstreamError
+from airouter.errors import (
+    AirouterError,
+    AllDeploymentsFailed,
+    PayloadTooLarge,
+    Unauthorized,
+    UpstreamError,
+)
 from airouter.web.context import correlation_id_of
 
 log = structlog.get_logger("airouter.web")
@@ -75,27 +81,25 @@ def error_response(
     )
 
 
-def _retry_after(exc: AirouterError) -> dict[str, str]:
+def airouter_error_response(exc: AirouterError, correlation_id: str) -> Response:
+    """The client's answer to an error airouter raised on purpose."""
+    headers: dict[str, str] = {}
     seconds = exc.retry_after if isinstance(exc, (UpstreamError, AllDeploymentsFailed)) else None
     if seconds:
-        return {"Retry-After": str(max(1, math.ceil(seconds)))}
-    return {}
+        headers["Retry-After"] = str(max(1, math.ceil(seconds)))
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = f'Bearer realm="{exc.realm}"'
+    if isinstance(exc, PayloadTooLarge):  # the rest of the body was never read
+        headers["Connection"] = "close"
+    return error_response(
+        exc.http_status, exc.code, exc.message, correlation_id, headers, exc.details()
+    )
 
 
 async def on_airouter_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, AirouterError):  # registered for AirouterError only
         return await on_unexpected(request, exc)
-    headers = _retry_after(exc)
-    if exc.http_status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="airouter"'
-    return error_response(
-        exc.http_status,
-        exc.code,
-        exc.message,
-        correlation_id_of(request.scope),
-        headers,
-        exc.details(),
-    )
+    return airouter_error_response(exc, correlation_id_of(request.scope))
 
 
 def validation_message(errors: Sequence[Any]) -> str:

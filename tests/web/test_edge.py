@@ -1,0 +1,129 @@
+"""The edge: the one layer in front of every app, and its direct door to hot endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from structlog.testing import capture_logs
+
+from airouter.errors import UpstreamRateLimited
+from airouter.metrics import Metrics
+from airouter.web.auth import Realm
+from airouter.web.edge import Edge, direct_routes, served_directly
+
+
+class Inner:
+    """The app behind the edge (FastAPI in production): records what reached it."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.paths.append(scope["path"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"inner"})
+
+
+@served_directly()
+async def echo(request: Request) -> Response:
+    body = await request.body()
+    return Response(b"direct:" + body + request.path_params.get("name", "").encode())
+
+
+@served_directly()
+async def rate_limited(request: Request) -> Response:
+    raise UpstreamRateLimited("llama answered HTTP 429", deployment="llama", retry_after=2.5)
+
+
+async def not_direct(request: Request) -> Response:
+    return Response(b"never called by the edge")
+
+
+ROUTES = [
+    Route("/hot", echo, methods=["POST"]),
+    Route("/hot/{name}", echo, methods=["POST"]),
+    Route("/limited", rate_limited, methods=["POST"]),
+    Route("/plain", not_direct, methods=["POST"]),
+]
+
+
+def edge(inner: Inner, **options: Any) -> httpx.AsyncClient:
+    settings: dict[str, Any] = {
+        "direct": direct_routes(ROUTES),
+        "realms": [],
+        "open_paths": frozenset(),
+        "max_body_bytes": 1024,
+        "metrics": Metrics(),
+        **options,
+    }
+    app = Edge(inner, **settings)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://e")
+
+
+def test_only_marked_endpoints_are_direct() -> None:
+    assert [r.path for r in direct_routes(ROUTES)] == ["/hot", "/hot/{name}", "/limited"]
+
+
+async def test_marked_endpoints_are_served_without_the_inner_app() -> None:
+    inner = Inner()
+    async with edge(inner) as client:
+        fixed = await client.post("/hot", content=b"a")
+        templated = await client.post("/hot/x", content=b"b")
+        plain = await client.post("/plain", content=b"c")
+        wrong_method = await client.get("/hot")
+    assert (fixed.text, templated.text) == ("direct:a", "direct:bx")
+    assert plain.text == wrong_method.text == "inner"  # FastAPI answers these (405 for GET)
+    assert inner.paths == ["/plain", "/hot"]
+    assert fixed.headers["x-correlation-id"]
+
+
+async def test_errors_of_direct_endpoints_use_the_error_shape_and_headers() -> None:
+    async with edge(Inner()) as client:
+        response = await client.post("/limited", headers={"X-Correlation-ID": "c-1"})
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "3"
+    assert response.json()["error"]["code"] == "upstream_rate_limited"
+    assert response.json()["error"]["correlation_id"] == "c-1"
+
+
+async def test_auth_runs_before_the_body_is_read_and_names_the_realm() -> None:
+    inner = Inner()
+    realms = [Realm("/", (b"k1",), "airouter-router")]
+    async with edge(inner, realms=realms, open_paths=frozenset({"/health"})) as client:
+        refused = await client.post("/hot", content=b"x" * 4096)
+        accepted = await client.post("/hot", content=b"x", headers={"X-API-Key": "k1"})
+        bearer = await client.post("/hot", content=b"y", headers={"Authorization": "Bearer k1"})
+        open_path = await client.get("/health")
+    assert refused.status_code == 401  # not 413: an unauthenticated body is never buffered
+    assert refused.headers["www-authenticate"] == 'Bearer realm="airouter-router"'
+    assert (accepted.text, bearer.text, open_path.text) == ("direct:x", "direct:y", "inner")
+
+
+async def test_oversized_bodies_are_413_for_direct_and_inner_paths() -> None:
+    inner = Inner()
+    async with edge(inner, max_body_bytes=16) as client:
+        for path in ("/hot", "/plain"):
+            response = await client.post(path, content=b"z" * 17)
+            assert response.status_code == 413
+            assert response.headers["connection"] == "close"
+        fits = await client.post("/hot", content=b"z" * 16)
+    assert fits.status_code == 200
+    assert inner.paths == []
+
+
+async def test_one_request_event_per_request_with_the_route_template() -> None:
+    metrics = Metrics()
+    with capture_logs() as logs:
+        async with edge(Inner(), metrics=metrics) as client:
+            await client.post("/hot/abc", content=b"1")
+            await client.post("/limited")
+    events = [e for e in logs if e["event"] == "request"]
+    assert [(e["path"], e["status"]) for e in events] == [("/hot/abc", 200), ("/limited", 429)]
+    rendered = metrics.render().decode()
+    assert 'airouter_http_requests_total{route="/hot/{name}",status="200"} 1.0' in rendered
+    assert 'airouter_http_requests_total{route="/limited",status="429"} 1.0' in rendered
