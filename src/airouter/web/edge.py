@@ -188,10 +188,10 @@ class Edge:
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
         """The whole body (413 past the limit, declared or not); None if the client left."""
+        limit = self.max_body_bytes
         declared = header_of(scope, b"content-length")
-        too_large = PayloadTooLarge(f"request body exceeds {self.max_body_bytes} bytes")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            raise too_large
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise PayloadTooLarge(f"request body exceeds {limit} bytes")
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -200,8 +200,8 @@ class Edge:
                 return None
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
-                raise too_large
+            if size > limit:
+                raise PayloadTooLarge(f"request body exceeds {limit} bytes")
             chunks.append(chunk)
             if not message.get("more_body"):
                 return b"".join(chunks)
