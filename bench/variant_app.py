@@ -4,7 +4,7 @@ Nothing in src/ changes: the router and gateway already take their upstream seam
 and classifier as injected parts (`RouterParts`), so each variant measures what one
 src change would buy before anyone makes it.
 
-    python bench/variant_app.py --port 9003 --role router --transport aiohttp
+    python bench/variant_app.py --port 9003 --role router --transport httpx --gc default
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ import httpx
 import uvicorn
 from aiohttp_transport import AiohttpTransport
 
+from airouter.config.model import Complexity, TaskType
 from airouter.gateway.app import GatewayParts, create_gateway_app
 from airouter.logs import configure_logging
 from airouter.providers.transport import Target, Upstream, UpstreamReply, UpstreamStream
 from airouter.router.app import RouterParts, create_router_app
+from airouter.server import tune_gc
 from airouter.settings import load_settings
 
 
@@ -31,8 +33,8 @@ from airouter.settings import load_settings
 class FixedDetection:
     """What the detector would say for the benchmark's prompt, without running it."""
 
-    type: str = "chat"
-    complexity: str = "low"
+    type: TaskType = "chat"
+    complexity: Complexity = "low"
     language: str = "en"
     reasons: tuple[str, ...] = ()
 
@@ -81,9 +83,14 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--role", choices=["router", "all"], default="router")
-    p.add_argument("--transport", choices=["shipped", "aiohttp"], default="shipped")
+    p.add_argument("--transport", choices=["shipped", "httpx"], default="shipped")
     p.add_argument("--classifier", choices=["detector", "fixed"], default="detector")
-    p.add_argument("--gc-freeze", action="store_true", help="gc.freeze() once the app is built")
+    p.add_argument(
+        "--gc",
+        choices=["shipped", "freeze", "default"],
+        default="shipped",
+        help="shipped: airouter.server.tune_gc(); freeze: gc.freeze() only; default: Python's",
+    )
     args = p.parse_args()
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -94,7 +101,9 @@ def main() -> None:
         app = create_router_app(settings, parts=router)
     else:
         app = create_gateway_app(settings, parts=GatewayParts(router=router), with_router=True)
-    if args.gc_freeze:  # startup objects move to a generation no collection traverses
+    if args.gc == "shipped":
+        tune_gc()
+    elif args.gc == "freeze":  # startup objects move to a generation no collection traverses
         gc.collect()
         gc.freeze()
     uvicorn.run(
