@@ -55,6 +55,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--upstream-delay-ms", type=float, default=0, help="0: nginx; >0: slow_upstream.py"
     )
     p.add_argument("--label", default="", help="name of this run's result files")
+    p.add_argument(
+        "--unique-prompts",
+        action="store_true",
+        help="a new prompt on every request: no cache can help (the detector's misses)",
+    )
     return p.parse_args(argv)
 
 
@@ -117,6 +122,8 @@ def one_run(
             continue
         if args.workers > 1:
             made.cpu = "0,1"
+        if args.unique_prompts:
+            made.body = targets.with_unique_prompt(made.body)
         # LiteLLM saturates below the fixed rate, so that mode would only measure its queue.
         own = replace(settings, fixed_rate=settings.fixed_rate and name != "litellm")
         try:
@@ -183,6 +190,7 @@ def describe(args: argparse.Namespace) -> str:
     upstream = f"{args.upstream_delay_ms:g} ms upstream" if args.upstream_delay_ms else "nginx"
     cores = "both cores" if args.workers > 1 else "core 1"
     rate = "" if args.no_rate else f", Δ = added latency vs direct at {args.rate:g} req/s open loop"
+    rate += "; a new prompt on every request" if args.unique_prompts else ""
     return (
         f"\n{args.runs} run(s), medians; {args.connections} connections, {args.seconds:g} s "
         f"after {args.warmup:g} s warm-up; {upstream}; targets on {cores}, "

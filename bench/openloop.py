@@ -32,6 +32,14 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[index]
 
 
+MARKER = b"#N#"
+"""In a body, replaced on every request by a new text (see bench/post.lua)."""
+
+
+def fresh(body: bytes) -> bytes:
+    return body.replace(MARKER, str(time.time_ns()).encode()) if MARKER in body else body
+
+
 async def one(
     session: aiohttp.ClientSession,
     url: str,
@@ -39,6 +47,7 @@ async def one(
     latencies: list[float],
     errors: Counter[str],
 ) -> None:
+    body = fresh(body)
     started = time.perf_counter()
     try:
         async with session.post(url, data=body, headers={"Content-Type": "application/json"}) as r:

@@ -6,6 +6,20 @@ wrk.body = f:read("*a")
 f:close()
 wrk.headers["Content-Type"] = "application/json"
 
+-- A body holding the marker #N# (gateway_bench.py --unique-prompts) gets a new text in
+-- its place on every request: this run's start time and a counter, so no two requests,
+-- in this run or an earlier one, send the same prompt (no cache can answer them).
+local template = wrk.body
+if template:find("#N#", 1, true) then
+  local run = tostring(os.time())
+  local n = 0
+  function request()
+    n = n + 1
+    local body = template:gsub("#N#", run .. "-" .. tostring(n))
+    return wrk.format(nil, nil, nil, body)
+  end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(

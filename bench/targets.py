@@ -47,6 +47,20 @@ def chat_body(model: str) -> dict[str, object]:
     return {"model": model, "messages": MESSAGES, "max_tokens": 200}
 
 
+UNIQUE_MARKER = "#N#"
+"""Replaced by a new text on every request by the load generators (bench/post.lua)."""
+
+
+def with_unique_prompt(body: dict[str, object]) -> dict[str, object]:
+    """`body` whose user text ends with the marker, so every request's prompt is new."""
+    suffix = f" (ref {UNIQUE_MARKER})"
+    if "message" in body:  # a gateway agent's input
+        return {**body, "message": f"{body['message']}{suffix}"}
+    messages = [dict(m) for m in body["messages"]]  # type: ignore[attr-defined]
+    messages[-1]["content"] += suffix
+    return {**body, "messages": messages}
+
+
 def routing_yaml(upstream_port: int) -> str:
     """The default routing table with every deployment an `openai` one at the fake upstream."""
     endpoint = f"http://127.0.0.1:{upstream_port}/v1"
