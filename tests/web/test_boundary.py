@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
 
 import httpx
 import pytest
@@ -74,15 +74,34 @@ def test_drop_sensitive_removes_fields_that_could_hold_keys_or_prompts() -> None
     assert drop_sensitive(None, "info", event) == {"event": "x", "deployment": "d"}
 
 
-@pytest.fixture
-def restore_structlog() -> Iterator[None]:
-    yield
-    structlog.reset_defaults()
-
-
-@pytest.mark.usefixtures("restore_structlog")
 def test_the_configured_pipeline_filters_before_it_renders() -> None:
     configure_logging("info", "json")
     processors = structlog.get_config()["processors"]
     assert drop_sensitive in processors
     assert processors.index(drop_sensitive) < len(processors) - 1  # before the renderer
+
+
+async def test_events_logged_while_serving_a_request_name_its_correlation_id(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("info", "json")  # the production pipeline, writing to captured stdout
+    structlog.configure(cache_logger_on_first_use=False)  # no logger keeps that stream
+    app = FastAPI()
+    api = APIRouter()
+    log = structlog.get_logger("test")
+
+    @api.post("/work")
+    @served_directly()
+    async def work(request: Request) -> Response:
+        log.info("inside", detail="d")
+        return Response(b"{}", media_type="application/json")
+
+    install_common(app, Settings(), [], Metrics(), [api])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        await client.post("/work", content=b"{}", headers={"X-Correlation-ID": "trace-7"})
+    log.info("outside")
+    events = {e["event"]: e for e in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert events["inside"]["correlation_id"] == "trace-7"
+    assert events["request"]["correlation_id"] == "trace-7"
+    assert "correlation_id" not in events["outside"]

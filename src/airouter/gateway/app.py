@@ -189,12 +189,12 @@ def create_gateway_app(
     app = new_app("airouter gateway", lifespan)
     realms = gateway_realms(settings, with_router=router is not None)
     if router is not None:
-        first = build_router_api(router, partial(gateway_readiness, coordinator, canary))
+        base_api = build_router_api(router, partial(gateway_readiness, coordinator, canary))
         realms.append(router_realm(settings))
     else:
-        first = _gateway_health(coordinator, canary)
+        base_api = _gateway_health(coordinator, canary)
     gateway_api = build_gateway_api(coordinator, config.gateway.plans, canary)
-    install_common(app, settings, realms, parts.router.metrics, [first, gateway_api])
+    install_common(app, settings, realms, parts.router.metrics, [base_api, gateway_api])
     return app
 
 

@@ -1,8 +1,8 @@
 """The one ASGI layer in front of every airouter app, and the direct door to hot endpoints.
 
 Per request, in this order: a correlation id (the caller's `X-Correlation-ID` when
-it is well-formed, else a new one) bound into structlog's context and returned as
-a header; the API key of the path's realm; the body read whole, up to the size
+it is well-formed, else a new one), named by every event logged meanwhile and
+returned as a header; the API key of the path's realm; the body read whole, up to the size
 limit (413 past it, declared or not); the endpoint; then exactly one `request`
 log event and the Prometheus record, however the request ended -- success,
 error, a stream the client dropped, or a bug (a JSON 500 with the correlation id;
@@ -32,6 +32,7 @@ from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from airouter.errors import AirouterError, PayloadTooLarge, Unauthorized
+from airouter.logs import CORRELATION_ID
 from airouter.metrics import Metrics
 from airouter.web.auth import Realm, key_accepted, presented_key
 from airouter.web.context import CID_KEY, FACTS_KEY, correlation_id_from, header_of
@@ -142,19 +143,20 @@ class Edge:
             if message["type"] == "http.response.body" and not message.get("more_body"):
                 emit()
 
-        with structlog.contextvars.bound_contextvars(correlation_id=cid):
-            try:
-                await self._handle(scope, receive, reply, cid)
-            except Exception as exc:
-                # The boundary for bugs: the traceback goes to the log (with the
-                # correlation id), the client gets the JSON error, never the trace.
-                log.error("unhandled_error", error_type=type(exc).__name__, exc_info=exc)
-                if responded:
-                    raise
-                body = error_body(500, "internal_error", "internal error; see the server log", cid)
-                await _send_error(reply, 500, body)
-            finally:
-                emit()
+        bound = CORRELATION_ID.set(cid)  # every event logged from here on names it
+        try:
+            await self._handle(scope, receive, reply, cid)
+        except Exception as exc:
+            # The boundary for bugs: the traceback goes to the log (with the
+            # correlation id), the client gets the JSON error, never the trace.
+            log.error("unhandled_error", error_type=type(exc).__name__, exc_info=exc)
+            if responded:
+                raise
+            body = error_body(500, "internal_error", "internal error; see the server log", cid)
+            await _send_error(reply, 500, body)
+        finally:
+            emit()
+            CORRELATION_ID.reset(bound)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send, cid: str) -> None:
         try:
