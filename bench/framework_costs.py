@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
+from inprocess import post_scope
 from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
@@ -88,20 +89,7 @@ async def raw_asgi(scope: Any, receive: Any, send: Any) -> None:
 
 
 async def per_request_us(app: Any, n: int = 20_000) -> float:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": PATH,
-        "raw_path": PATH.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"content-type", b"application/json"), (b"host", b"bench")],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
+    scope = post_scope(PATH)
 
     async def receive() -> Mapping[str, Any]:
         return {"type": "http.request", "body": BODY, "more_body": False}

@@ -106,6 +106,25 @@ def bodies(body: dict[str, object], unique: bool) -> Callable[[], bytes]:
     return lambda: text.replace(last, f"{last} ref {next(counter)}").encode()
 
 
+def post_scope(path: str) -> dict[str, Any]:
+    """The ASGI scope of a `POST path` with a JSON body, as uvicorn would pass it."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), (b"host", b"bench")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+        "state": {},
+    }
+
+
 async def measure(role: str, rounds: int, per_round: int, unique: bool) -> list[float]:
     app, path, body = build(role)
     next_body = bodies(body, unique)
@@ -113,21 +132,7 @@ async def measure(role: str, rounds: int, per_round: int, unique: bool) -> list[
 
     async def call() -> None:
         raw = next_body()
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0", "spec_version": "2.4"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": [(b"content-type", b"application/json"), (b"host", b"bench")],
-            "client": ("127.0.0.1", 1),
-            "server": ("127.0.0.1", 80),
-            "state": {},
-        }
+        scope = post_scope(path)
 
         async def receive() -> Mapping[str, Any]:
             return {"type": "http.request", "body": raw, "more_body": False}
