@@ -211,7 +211,7 @@ def test_very_long_prompts_are_handled(detector: Detector) -> None:
 def test_the_prompt_cache_changes_no_verdict_and_keeps_only_short_prompts() -> None:
     detector = Detector()
     short = "Combien font 17 fois 23 ?"
-    long = "Write me a long story about the sea. " * 80  # over 2,000 characters
+    long = "Write me a long story about the sea. " * 30  # over 1,000 characters
     system = "You answer fans of a creator."
     first = detector.detect(short, system=system)
     assert detector.detect(short, system=system) == first  # served from the cache

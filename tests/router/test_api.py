@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from airouter.config import load_routing_config
+from airouter.providers.base import ChatRequest, ChatResult
 from airouter.providers.simulated import SimulatedProvider
 from airouter.router.app import RouterParts, create_router_app
 from airouter.settings import Settings
@@ -195,3 +196,31 @@ async def test_openapi_documents_the_bodies_of_directly_served_endpoints(
         assert field in schemas[model]["required"]
     refs = re.findall(r'"\$ref":\s*"#/components/schemas/([^"]+)"', json.dumps(doc))
     assert refs and set(refs) <= set(schemas)  # every reference resolves
+
+
+async def test_explicit_nulls_in_messages_are_not_forwarded() -> None:
+    seen: list[ChatRequest] = []
+
+    class Recording(SimulatedProvider):
+        async def complete(self, request: ChatRequest) -> ChatResult:
+            seen.append(request)
+            return await super().complete(request)
+
+    config = load_routing_config(environ={})
+    providers = {
+        d.name: Recording(d, rng=random.Random(0), sleep=no_sleep) for d in config.deployments
+    }
+    app = create_router_app(Settings(), config, RouterParts(providers=providers, environ={}))
+    messages = [
+        {"role": "system", "content": "Be brief.", "name": None},
+        {"role": "user", "content": "hi", "name": "fan-7"},
+    ]
+    async with client_for(app) as client:
+        response = await client.post(
+            "/v1/chat/completions", json={"model": "deepseek-r1", "messages": messages}
+        )
+    assert response.status_code == 200
+    assert list(seen[0].messages) == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "hi", "name": "fan-7"},
+    ]

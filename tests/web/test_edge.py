@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from structlog.testing import capture_logs
 
-from airouter.errors import UpstreamRateLimited
+from airouter.errors import ConfigError, UpstreamRateLimited
 from airouter.metrics import Metrics
 from airouter.web.auth import Realm
-from airouter.web.edge import Edge, direct_routes, served_directly
+from airouter.web.edge import Edge, check_no_shadowing, direct_routes, served_directly
 
 
 class Inner:
@@ -127,3 +128,39 @@ async def test_one_request_event_per_request_with_the_route_template() -> None:
     rendered = metrics.render().decode()
     assert 'airouter_http_requests_total{route="/hot/{name}",status="200"} 1.0' in rendered
     assert 'airouter_http_requests_total{route="/limited",status="429"} 1.0' in rendered
+
+
+async def test_an_unauthenticated_body_is_never_read() -> None:
+    """No Content-Length, under the limit: the 401 still comes before any receive()."""
+    realms = [Realm("/", (b"k1",), "airouter-router")]
+    app = Edge(
+        Inner(),
+        direct=direct_routes(ROUTES),
+        realms=realms,
+        open_paths=frozenset(),
+        max_body_bytes=1024,
+    )
+    received: list[Message] = []
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        message: Message = {"type": "http.request", "body": b"x", "more_body": False}
+        received.append(message)
+        return message
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/hot", "headers": []}
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 401
+    assert received == []
+
+
+def test_a_route_a_direct_template_would_hide_is_refused() -> None:
+    hidden = Route("/hot/feedback", not_direct, methods=["POST"])
+    other_method = Route("/hot/feedback", not_direct, methods=["GET"])
+    direct = direct_routes(ROUTES)
+    check_no_shadowing(direct, [*ROUTES, other_method])  # fine: no shared method
+    with pytest.raises(ConfigError, match="/hot/feedback would be served by"):
+        check_no_shadowing(direct, [*ROUTES, hidden])

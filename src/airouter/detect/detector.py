@@ -25,9 +25,12 @@ from airouter.errors import ConfigError
 _CONTEXT_CACHE: Final = 64
 # Recent prompts and their verdicts: fans, templates and client retries repeat the same
 # text, and a hit costs a dict lookup instead of ~40-300 us. Only prompts up to
-# _CACHEABLE_CHARS are kept, so the cache holds at most ~8 MB of text.
-_PROMPT_CACHE: Final = 4096
-_CACHEABLE_CHARS: Final = 2000
+# _CACHEABLE_PROMPT chars with system prompts up to _CACHEABLE_SYSTEM chars are kept
+# (the agents' system prompts are under 1,900), and each entry holds its own copies:
+# at most 2,048 x 3,000 chars, ~25 MB if every character took 4 bytes, ~6 MB of ASCII.
+_PROMPT_CACHE: Final = 2048
+_CACHEABLE_PROMPT: Final = 1000
+_CACHEABLE_SYSTEM: Final = 2000
 _NO_CONTEXT: Final[Mapping[str, float]] = MappingProxyType({})
 
 
@@ -53,7 +56,9 @@ class Detector:
 
     def detect(self, prompt: str, *, system: str | None = None) -> Detection:
         """Judge `prompt`; `system` (a system prompt) can only tip a close call on type."""
-        if len(prompt) <= _CACHEABLE_CHARS and (system is None or len(system) <= _CACHEABLE_CHARS):
+        if len(prompt) <= _CACHEABLE_PROMPT and (
+            system is None or len(system) <= _CACHEABLE_SYSTEM
+        ):
             return self._recent(prompt, system)
         return self._judge(prompt, system)
 

@@ -182,9 +182,11 @@ def create_gateway_app(
         try:
             yield
         finally:
-            if parts.store is None:
-                await store.close()
-            await own_upstream.aclose()
+            try:
+                if parts.store is None:
+                    await store.close()
+            finally:
+                await own_upstream.aclose()
 
     app = new_app("airouter gateway", lifespan)
     realms = gateway_realms(settings, with_router=router is not None)

@@ -109,7 +109,9 @@ def build_router_api(service: RouterService, also_ready: Readiness | None = None
     async def chat_completions(request: Request) -> Response:
         cid = correlation_id_of(request.scope)
         body, raw = await read_body(request, ChatCompletionBody)
-        messages = raw["messages"]  # as the caller sent them, validated above
+        # As the caller sent them (validated above), less explicit nulls, which some
+        # upstreams reject ("name": null) where OpenAI's own clients leave them out.
+        messages = [{k: v for k, v in m.items() if v is not None} for m in raw["messages"]]
         hints = body.hints()
         plan = (
             await service.plan(messages, hints)

@@ -26,7 +26,7 @@ from airouter.routing.classifiers import LlmClassifier, LocalClassifier
 from airouter.routing.signals import Classifier
 from airouter.settings import Settings, effective_environ
 from airouter.web.auth import Realm
-from airouter.web.edge import Edge, direct_routes, document_bodies
+from airouter.web.edge import Edge, check_no_shadowing, direct_routes, document_bodies
 from airouter.web.errors import install_error_handlers
 
 log = structlog.get_logger("airouter.startup")
@@ -160,6 +160,7 @@ def install_common(
     for api in apis:
         app.include_router(api)
         direct += direct_routes(api.routes)
+    check_no_shadowing(direct, [r for api in apis for r in api.routes])
     install_error_handlers(app)
 
     async def metrics_endpoint() -> Response:

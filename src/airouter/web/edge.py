@@ -31,7 +31,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from airouter.errors import AirouterError, PayloadTooLarge, Unauthorized
+from airouter.errors import AirouterError, ConfigError, PayloadTooLarge, Unauthorized
 from airouter.logs import CORRELATION_ID
 from airouter.metrics import Metrics
 from airouter.web.auth import Realm, key_accepted, presented_key
@@ -65,6 +65,21 @@ def served_directly(body: type[BaseModel] | None = None) -> Callable[[E], E]:
 
 def direct_routes(routes: Iterable[BaseRoute]) -> tuple[Route, ...]:
     return tuple(r for r in routes if isinstance(r, Route) and _DIRECT in r.endpoint.__dict__)
+
+
+def check_no_shadowing(direct: Sequence[Route], routes: Iterable[BaseRoute]) -> None:
+    """Refuse a route the edge would hide: it tries direct routes before FastAPI's own,
+    so a direct `/api/ai/{request_type}` would take a later `POST /api/ai/feedback`."""
+    for route in routes:
+        if not isinstance(route, Route) or route in direct:
+            continue
+        for d in direct:
+            shared = (route.methods or set()) & (d.methods or set())
+            if shared and d.path_regex.match(route.path):
+                raise ConfigError(
+                    f"{sorted(shared)} {route.path} would be served by the direct "
+                    f"endpoint {d.path}; give it another path"
+                )
 
 
 def document_bodies(openapi: dict[str, Any], routes: Iterable[BaseRoute]) -> dict[str, Any]:
