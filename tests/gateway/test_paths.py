@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
+
 import orjson
+import pytest
 
 from airouter.config import load_routing_config
 from airouter.config.model import BreakerSettings, RetrySettings
+from airouter.errors import (
+    RouterAuthFailed,
+    UpstreamBadResponse,
+    UpstreamError,
+    UpstreamServerError,
+    UpstreamTimeout,
+)
 from airouter.gateway.agents import AGENTS
-from airouter.gateway.paths import AgentCall, GuardedPath, InProcessRouter
+from airouter.gateway.paths import AgentCall, GuardedPath, HttpRouter, InProcessRouter
 from airouter.providers.schema_fill import fill
+from airouter.providers.transport import Target, UpstreamReply, UpstreamStream
 from airouter.router.caller import ResilientCaller
 from airouter.router.service import RouterService
 from airouter.routing.signals import Hints
@@ -35,3 +49,83 @@ async def test_a_hanging_deployment_is_cut_by_the_router_not_the_gateway() -> No
     assert answer.raw.deployment == "mistral-large"  # the router's own fallback answered
     assert router_caller.snapshot()["llama-3.3-70b"]["failures_in_window"] == 1
     assert gateway_caller.snapshot()["foundry"]["failures_in_window"] == 0
+
+
+class FakeUpstream:
+    """The upstream seam, answering from a script; records what was sent."""
+
+    def __init__(self, status: int = 200, body: bytes = b"", delay: float = 0.0) -> None:
+        self.status, self.body, self.delay = status, body, delay
+        self.sent: list[tuple[Target, bytes, Mapping[str, str]]] = []
+
+    async def post(self, target: Target, body: bytes, headers: Mapping[str, str]) -> UpstreamReply:
+        self.sent.append((target, body, headers))
+        await asyncio.sleep(self.delay)
+        return UpstreamReply(self.status, {}, self.body)
+
+    def stream(
+        self, target: Target, body: bytes, headers: Mapping[str, str]
+    ) -> AbstractAsyncContextManager[UpstreamStream]:
+        raise NotImplementedError
+
+
+ROUTER_ANSWER = orjson.dumps(
+    {
+        "choices": [{"message": {"role": "assistant", "content": VALID_ANSWER}}],
+        "usage": {"prompt_tokens": 30, "completion_tokens": 9},
+        "airouter": {
+            "deployment": "mistral-large",
+            "upstream_model": "mistral-large-2411",
+            "region": "francecentral",
+            "cost_usd": 0.0012,
+        },
+    }
+)
+CALL = AgentCall(AGENT, request_for(AGENT), Hints(type="chat", language="fr", tier="vip"), "c-9")
+
+
+async def test_the_remote_router_gets_the_agents_request_with_hints_key_and_correlation() -> None:
+    upstream = FakeUpstream(body=ROUTER_ANSWER)
+    router = HttpRouter("http://router.internal:8080/", "rk-1", upstream)
+    raw = await router.complete(CALL, time.monotonic() + 5)
+    [(target, body, headers)] = upstream.sent
+    assert target.url == "http://router.internal:8080/v1/chat/completions"
+    assert target.headers["Authorization"] == "Bearer rk-1"
+    assert headers == {"X-Correlation-ID": "c-9"}
+    sent = orjson.loads(body)
+    assert (sent["model"], sent["type_hint"], sent["language_hint"], sent["client_tier"]) == (
+        "auto",
+        "chat",
+        "fr",
+        "vip",
+    )
+    assert sent["response_format"]["type"] == "json_schema"
+    assert (raw.deployment, raw.model, raw.region, raw.cost_usd) == (
+        "mistral-large",
+        "mistral-large-2411",
+        "francecentral",
+        0.0012,
+    )
+
+
+@pytest.mark.parametrize(
+    ("upstream", "error"),
+    [
+        (FakeUpstream(status=401), RouterAuthFailed),
+        (FakeUpstream(status=403), RouterAuthFailed),
+        (FakeUpstream(status=503), UpstreamServerError),
+        (FakeUpstream(status=200, body=b'{"choices": []}'), UpstreamBadResponse),
+        (
+            FakeUpstream(body=orjson.dumps({"choices": [{"message": {"content": "x"}}]})),
+            UpstreamBadResponse,
+        ),
+        (FakeUpstream(body=ROUTER_ANSWER, delay=1.0), UpstreamTimeout),
+    ],
+)
+async def test_remote_router_failures_are_path_failures(
+    upstream: FakeUpstream, error: type[UpstreamError]
+) -> None:
+    router = HttpRouter("http://router.internal:8080", None, upstream)
+    with pytest.raises(error):
+        await router.complete(CALL, time.monotonic() + 0.05)
+    assert "Authorization" not in upstream.sent[0][0].headers  # no key configured, none sent
