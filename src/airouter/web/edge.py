@@ -181,19 +181,28 @@ class Edge:
                 if body is None:  # the client went away
                     return
                 receive = _replay(body, receive)
-            fixed = self.fixed.get(scope["path"])
-            for route in (fixed,) if fixed is not None else self.templated:
-                match, child = route.matches(scope)
-                if match is Match.FULL:
-                    scope.update(child, route=route)
-                    response = await route.endpoint(Request(scope, receive))
-                    break
-            else:
-                await self.app(scope, receive, send)
-                return
+        except AirouterError as exc:
+            await airouter_error_response(exc, cid)(scope, receive, send)
+            return
+        route = self._direct_route(scope)
+        if route is None:
+            await self.app(scope, receive, send)  # FastAPI, with its own error handlers
+            return
+        try:
+            response = await route.endpoint(Request(scope, receive))
         except AirouterError as exc:
             response = airouter_error_response(exc, cid)
         await response(scope, receive, send)
+
+    def _direct_route(self, scope: Scope) -> Route | None:
+        """The direct route for this request (its path parameters put in the scope), if any."""
+        fixed = self.fixed.get(scope["path"])
+        for route in (fixed,) if fixed is not None else self.templated:
+            match, child = route.matches(scope)
+            if match is Match.FULL:
+                scope.update(child, route=route)
+                return route
+        return None
 
     def _authenticate(self, scope: Scope) -> None:
         path: str = scope["path"]
