@@ -142,7 +142,7 @@ def on_success(
     if state.status is BreakerStatus.HALF_OPEN:
         return _trial_succeeded(config, state, now)
     if state.status is BreakerStatus.CLOSED:
-        recorded = replace(state, window=state.window.record(now, failed=False), streak=0)
+        recorded = _with_window(state, state.window.record(now, failed=False), streak=0)
         return _judge(config, recorded, now)
     return Step(state)
 
@@ -190,7 +190,7 @@ def _failed(config: BreakerConfig, state: BreakerState, now: float, what: str) -
         return _move(config, state, BreakerStatus.OPEN, now, f"trial call failed: {what}")
     if state.status is BreakerStatus.CLOSED:
         window = state.window.record(now, failed=True)
-        return _judge(config, replace(state, window=window, streak=state.streak + 1), now)
+        return _judge(config, _with_window(state, window, streak=state.streak + 1), now)
     return Step(state)
 
 
@@ -200,6 +200,20 @@ def _trial_succeeded(config: BreakerConfig, state: BreakerState, now: float) -> 
         reason = f"{succeeded} trial call(s) succeeded"
         return _move(config, state, BreakerStatus.CLOSED, now, reason)
     return Step(replace(state, trials_succeeded=succeeded))
+
+
+def _with_window(state: BreakerState, window: SlidingWindow, *, streak: int) -> BreakerState:
+    """`state` with one more outcome recorded: dataclasses.replace spelled out, because
+    this runs on every call to a deployment and replace() re-reads the field list."""
+    return BreakerState(
+        status=state.status,
+        window=window,
+        generation=state.generation,
+        streak=streak,
+        opened_at=state.opened_at,
+        trials_granted=state.trials_granted,
+        trials_succeeded=state.trials_succeeded,
+    )
 
 
 def _judge(config: BreakerConfig, state: BreakerState, now: float) -> Step:

@@ -67,4 +67,6 @@ class SlidingWindow:
 
     def _live(self, now: float) -> tuple[Bucket, ...]:
         oldest = self.index_at(now) - self.bucket_count + 1
+        if not self.buckets or self.buckets[0].index >= oldest:  # the usual case: all live
+            return self.buckets
         return tuple(b for b in self.buckets if b.index >= oldest)
