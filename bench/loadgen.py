@@ -10,6 +10,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from procstat import apt_install
+
 HERE = Path(__file__).resolve().parent
 LUA = HERE / "post.lua"
 
@@ -36,11 +38,7 @@ def ensure_wrk() -> str:
     found = shutil.which("wrk")
     if found:
         return found
-    env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, capture_output=True)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-q", "wrk"], check=True, env=env, capture_output=True
-    )
+    apt_install("wrk")
     return "/usr/bin/wrk"
 
 

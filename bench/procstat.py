@@ -103,3 +103,12 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 15) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+
+
+def apt_install(package: str) -> None:
+    """Install a Debian package (the bench's own tools: nginx-light, wrk); needs root."""
+    env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, capture_output=True)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-q", package], check=True, env=env, capture_output=True
+    )

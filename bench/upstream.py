@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from procstat import wait_port
+from procstat import apt_install, wait_port
 
 # What the messaging agent must answer (src/airouter/gateway/agents/messaging.py).
 AGENT_ANSWER = {
@@ -85,11 +85,7 @@ def ensure_nginx() -> str:
     )
     if found:
         return found
-    env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, capture_output=True)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-q", "nginx-light"], check=True, env=env, capture_output=True
-    )
+    apt_install("nginx-light")
     return "/usr/sbin/nginx"
 
 

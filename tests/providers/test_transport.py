@@ -127,6 +127,13 @@ async def echoed(upstream: AiohttpUpstream, server: Server, **headers: str) -> d
     return found
 
 
+async def assert_one_connection_reused(upstream: AiohttpUpstream, server: Server) -> None:
+    """Two calls in a row arrive from the same client port: one kept-alive connection."""
+    first = await echoed(upstream, server)
+    second = await echoed(upstream, server)
+    assert first["peer_port"] == second["peer_port"]
+
+
 async def test_the_targets_and_the_requests_headers_and_the_body_arrive(
     upstream: AiohttpUpstream, server: Server
 ) -> None:
@@ -140,9 +147,7 @@ async def test_the_targets_and_the_requests_headers_and_the_body_arrive(
 async def test_two_calls_reuse_one_kept_alive_connection(
     upstream: AiohttpUpstream, server: Server
 ) -> None:
-    first = await echoed(upstream, server)
-    second = await echoed(upstream, server)
-    assert first["peer_port"] == second["peer_port"]
+    await assert_one_connection_reused(upstream, server)
 
 
 async def test_a_cookie_an_answer_sets_is_never_sent_again(
@@ -247,9 +252,7 @@ async def test_a_stream_refused_comes_with_its_body_read_and_no_lines(
     async with upstream.stream(server.target("/rate-limited"), b"", {}) as reply:
         assert (reply.status, reply.headers["Retry-After"]) == (429, "2")
         assert [line async for line in reply.lines] == []
-    first = await echoed(upstream, server)
-    second = await echoed(upstream, server)
-    assert first["peer_port"] == second["peer_port"]
+    await assert_one_connection_reused(upstream, server)
 
 
 async def test_a_stream_past_its_total_timeout_ends_with_a_timeout(

@@ -10,7 +10,6 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, FastAPI
 from starlette.responses import Response
-from starlette.routing import Route
 
 from airouter.config.load import load_routing_config
 from airouter.config.model import RetrySettings, RoutingConfig
@@ -156,11 +155,11 @@ def install_common(
 ) -> None:
     """The app's APIs, then what every airouter app shares: error handlers, /metrics and
     the edge (airouter.web.edge), which serves the APIs' direct endpoints itself."""
-    direct: list[Route] = []
+    routes = [route for api in apis for route in api.routes]
+    check_no_shadowing(routes)
+    direct = direct_routes(routes)
     for api in apis:
         app.include_router(api)
-        direct += direct_routes(api.routes)
-    check_no_shadowing(direct, [r for api in apis for r in api.routes])
     install_error_handlers(app)
 
     async def metrics_endpoint() -> Response:

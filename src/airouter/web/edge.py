@@ -36,7 +36,7 @@ from airouter.logs import CORRELATION_ID
 from airouter.metrics import Metrics
 from airouter.web.auth import Realm, key_accepted, presented_key
 from airouter.web.context import CID_KEY, FACTS_KEY, correlation_id_from, header_of
-from airouter.web.errors import airouter_error_response, error_body
+from airouter.web.errors import airouter_error_response, error_response
 
 log = structlog.get_logger("airouter.request")
 
@@ -67,9 +67,10 @@ def direct_routes(routes: Iterable[BaseRoute]) -> tuple[Route, ...]:
     return tuple(r for r in routes if isinstance(r, Route) and _DIRECT in r.endpoint.__dict__)
 
 
-def check_no_shadowing(direct: Sequence[Route], routes: Iterable[BaseRoute]) -> None:
+def check_no_shadowing(routes: Sequence[BaseRoute]) -> None:
     """Refuse a route the edge would hide: it tries direct routes before FastAPI's own,
     so a direct `/api/ai/{request_type}` would take a later `POST /api/ai/feedback`."""
+    direct = direct_routes(routes)
     for route in routes:
         if not isinstance(route, Route) or route in direct:
             continue
@@ -167,8 +168,8 @@ class Edge:
             log.error("unhandled_error", error_type=type(exc).__name__, exc_info=exc)
             if responded:
                 raise
-            body = error_body(500, "internal_error", "internal error; see the server log", cid)
-            await _send_error(reply, 500, body)
+            message = "internal error; see the server log"
+            await error_response(500, "internal_error", message, cid)(scope, receive, reply)
         finally:
             emit()
             CORRELATION_ID.reset(bound)
@@ -245,23 +246,6 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
-
-
-async def _send_error(
-    send: Send, status: int, body: bytes, headers: Sequence[tuple[bytes, bytes]] = ()
-) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 def route_of(scope: Scope) -> str:
