@@ -1,42 +1,63 @@
 """CPU per request of airouter's own code: the whole app called in-process, no sockets.
 
 The router's `/v1/chat/completions` (or the gateway's `/api/ai/chat`) is called
-through the ASGI interface directly, with every deployment answering at once from
-memory, so what is measured is everything airouter does per request -- the edge,
-parsing and validation, detection, routing, the resilience driver and breaker, the
-response, the request log event (written to stdout, so redirect it) and Prometheus
--- and nothing of uvicorn, the network or the upstream. Much steadier than the
+through the ASGI interface directly, with every deployment an HTTP one whose
+upstream seam (`providers.transport.Upstream`) answers at once from memory with the
+fake upstream's body, so what is measured is everything airouter does per request --
+the edge, parsing and validation, detection, routing, the resilience driver and
+breaker, building the upstream request and reading its answer, the response, the
+request log event (written to stdout, so redirect it) and Prometheus -- and nothing
+of uvicorn, aiohttp, the network or the upstream. `--provider instant` skips the HTTP
+provider too (each deployment answers a ready-made result). Much steadier than the
 socket-level harness on a shared machine, and fast (~20 s):
 
     .venv/bin/python bench/inprocess.py > /dev/null               # router
     .venv/bin/python bench/inprocess.py --role gateway > /dev/null
     .venv/bin/python bench/inprocess.py --unique-prompts > /dev/null
+    .venv/bin/python bench/inprocess.py --instructions > /dev/null   # under callgrind
 
 Prints (to stderr) the min and median CPU µs per request over 5 rounds. Run it from
 another checkout with PYTHONPATH=<checkout>/src to compare two commits.
+
+`--instructions` counts instead of timing: it runs the same loop twice under
+valgrind's callgrind (Debian's `valgrind`), with 300 and 1,300 requests, and prints
+the difference per request in machine instructions -- the same number whatever else
+the machine is doing, so a change of a few percent shows (~3 min).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import itertools
+import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import Any
 
 import orjson
+import uvloop
 
 from airouter.config.load import load_routing_config
 from airouter.config.model import Deployment
 from airouter.gateway.app import GatewayParts, create_gateway_app
 from airouter.logs import configure_logging
 from airouter.providers.base import ChatRequest, ChatResult, StreamChunk, Usage
+from airouter.providers.transport import Target, UpstreamReply, UpstreamStream
 from airouter.router.app import RouterParts, create_router_app
 from airouter.settings import Settings
 from airouter.state import MemoryStore
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from targets import routing_yaml  # bench/ is not a package
+from upstream import completion_body
 
 try:
     from airouter.server import tune_gc
@@ -80,18 +101,40 @@ class InstantProvider:
         yield StreamChunk()
 
 
-def build(role: str) -> tuple[Any, str, dict[str, object]]:
-    config = load_routing_config(None, {})
-    providers = {d.name: InstantProvider(d) for d in config.deployments}
-    router = RouterParts(providers=providers, environ={})
+class CannedUpstream:
+    """The upstream seam answering every POST at once with the fake upstream's body."""
+
+    def __init__(self) -> None:
+        body = completion_body().encode()
+        self.reply = UpstreamReply(200, {"Content-Type": "application/json"}, body)
+
+    async def post(self, target: Target, body: bytes, headers: Mapping[str, str]) -> UpstreamReply:
+        return self.reply
+
+    def stream(
+        self, target: Target, body: bytes, headers: Mapping[str, str]
+    ) -> AbstractAsyncContextManager[UpstreamStream]:
+        raise NotImplementedError("not measured here")
+
+    async def aclose(self) -> None:
+        return None
+
+
+def build(role: str, provider: str, workdir: Path) -> tuple[Any, str, dict[str, object]]:
+    if provider == "http":  # the bench's routing table: every deployment an HTTP one
+        config_file = workdir / "routing.yaml"
+        config_file.write_text(routing_yaml(9))  # port 9: never dialled, the seam answers
+        config = load_routing_config(config_file, {})
+        router = RouterParts(upstream=CannedUpstream(), environ={})
+        legacy = None
+    else:
+        config = load_routing_config(None, {})
+        providers = {d.name: InstantProvider(d) for d in config.deployments}
+        router = RouterParts(providers=providers, environ={})
+        legacy = providers[config.legacy_deployment or ""]
     if role == "router":
         return create_router_app(Settings(), config, router), "/v1/chat/completions", ROUTER_BODY
-    parts = GatewayParts(
-        router=router,
-        store=MemoryStore(),
-        legacy_provider=providers[config.legacy_deployment or ""],
-        environ={},
-    )
+    parts = GatewayParts(router=router, store=MemoryStore(), legacy_provider=legacy, environ={})
     app = create_gateway_app(Settings(provider="foundry"), config, parts, with_router=True)
     return app, "/api/ai/chat", GATEWAY_BODY
 
@@ -125,9 +168,10 @@ def post_scope(path: str) -> dict[str, Any]:
     }
 
 
-async def measure(role: str, rounds: int, per_round: int, unique: bool) -> list[float]:
-    app, path, body = build(role)
-    next_body = bodies(body, unique)
+async def measure(args: argparse.Namespace, workdir: Path) -> list[float]:
+    """CPU µs per request of each round (`rounds` of `per_round` after a warm-up)."""
+    app, path, body = build(args.role, args.provider, workdir)
+    next_body = bodies(body, args.unique_prompts)
     statuses: list[int] = []
 
     async def call() -> None:
@@ -148,29 +192,58 @@ async def measure(role: str, rounds: int, per_round: int, unique: bool) -> list[
             await call()
         tune_gc()  # as `airouter serve` does once the app is built
         cpu: list[float] = []
-        for _ in range(rounds):
+        for _ in range(args.rounds):
             started = time.process_time()
-            for _ in range(per_round):
+            for _ in range(args.per_round):
                 await call()
-            cpu.append((time.process_time() - started) / per_round * 1e6)
+            cpu.append((time.process_time() - started) / max(args.per_round, 1) * 1e6)
     if set(statuses) != {200}:
         raise SystemExit(f"not every request succeeded: statuses {sorted(set(statuses))}")
     return cpu
 
 
+def instructions(argv: list[str]) -> float:
+    """Machine instructions per request: two callgrind runs whose loops differ by 1,000."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
+
+    def count(per_round: int) -> int:
+        cmd = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+               __file__, *argv, "--rounds", "1", "--per-round", str(per_round)]  # fmt: skip
+        out = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        found = re.search(r"Collected : (\d+)", out.stderr)
+        if out.returncode != 0 or found is None:
+            raise SystemExit(f"callgrind failed:\n{out.stderr[-2000:]}")
+        return int(found.group(1))
+
+    with ThreadPoolExecutor(2) as pool:  # one run per core
+        small, large = pool.map(count, [0, 1000])
+    return (large - small) / 1000
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--role", choices=["router", "gateway"], default="router")
+    p.add_argument("--provider", choices=["http", "instant"], default="http")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--per-round", type=int, default=3000)
     p.add_argument("--unique-prompts", action="store_true", help="no detection cache hits")
     p.add_argument("--log-level", default="info", help="warning: no per-request log events")
+    p.add_argument("--instructions", action="store_true", help="count under callgrind instead")
     args = p.parse_args()
+    unique = ", unique prompts" if args.unique_prompts else ""
+    label = f"{args.role} ({args.provider} provider{unique})"
+    if args.instructions:
+        forwarded = [a for a in sys.argv[1:] if a != "--instructions"]
+        print(f"{label}: {instructions(forwarded):,.0f} instructions per request", file=sys.stderr)
+        return
     configure_logging(args.log_level, "json")
-    cpu = asyncio.run(measure(args.role, args.rounds, args.per_round, args.unique_prompts))
+    with tempfile.TemporaryDirectory(prefix="airouter-inprocess-") as workdir:
+        cpu = uvloop.run(measure(args, Path(workdir)))  # the event loop `airouter serve` runs
     median = sorted(cpu)[len(cpu) // 2]
     print(
-        f"{args.role}: CPU µs per request, min {min(cpu):.1f}, median {median:.1f} "
+        f"{label}: CPU µs per request, min {min(cpu):.1f}, median {median:.1f} "
         f"({args.rounds} rounds of {args.per_round})",
         file=sys.stderr,
     )

@@ -9,14 +9,16 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
 from airouter.errors import InvalidRequest
+from airouter.web.context import BODY_KEY
 from airouter.web.errors import validation_message
 
 M = TypeVar("M", bound=BaseModel)
 
 
 async def read_json(request: Request) -> Any:
+    read = request.scope.get(BODY_KEY)  # the edge read it already (airouter.web.edge)
     try:
-        return orjson.loads(await request.body())
+        return orjson.loads(read if read is not None else await request.body())
     except orjson.JSONDecodeError:
         raise InvalidRequest("request body is not valid JSON") from None
 

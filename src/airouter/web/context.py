@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-import uuid
+import secrets
 from collections.abc import MutableMapping
 from typing import Any
 
 FACTS_KEY = "airouter.facts"
 CID_KEY = "airouter.correlation_id"
+BODY_KEY = "airouter.body"
+"""The request body the edge has already read whole (bytes), for the endpoint."""
 _VALID_CID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -16,7 +18,7 @@ def correlation_id_from(header: str | None) -> str:
     """The caller's id when it is safe to echo and log, else a fresh one."""
     if header and _VALID_CID.match(header):
         return header
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)  # 128 random bits, as uuid4().hex gave, without the UUID
 
 
 def header_of(scope: MutableMapping[str, Any], name: bytes) -> str | None:

@@ -35,13 +35,20 @@ from airouter.errors import AirouterError, ConfigError, PayloadTooLarge, Unautho
 from airouter.logs import CORRELATION_ID
 from airouter.metrics import Metrics
 from airouter.web.auth import Realm, key_accepted, presented_key
-from airouter.web.context import CID_KEY, FACTS_KEY, correlation_id_from, header_of
+from airouter.web.context import (
+    BODY_KEY,
+    CID_KEY,
+    FACTS_KEY,
+    correlation_id_from,
+    header_of,
+)
 from airouter.web.errors import airouter_error_response, error_response
 
 log = structlog.get_logger("airouter.request")
 
 # Always present in the request event, null when the request never reached a model.
 LOG_FIELDS = ("model", "deployment", "region", "tokens_in", "tokens_out", "cost_usd", "tier")
+_NULL_FIELDS = dict.fromkeys(LOG_FIELDS)
 _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -175,16 +182,19 @@ class Edge:
             CORRELATION_ID.reset(bound)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send, cid: str) -> None:
+        body = None
         try:
             self._authenticate(scope)
             if scope["method"] not in _NO_BODY:
                 body = await self._read_body(scope, receive)
                 if body is None:  # the client went away
                     return
-                receive = _replay(body, receive)
         except AirouterError as exc:
             await airouter_error_response(exc, cid)(scope, receive, send)
             return
+        if body is not None:
+            receive = _replay(body, receive)
+            scope[BODY_KEY] = body  # read_json takes it from here, without the replay
         route = self._direct_route(scope)
         if route is None:
             await self.app(scope, receive, send)  # FastAPI, with its own error handlers
@@ -198,7 +208,12 @@ class Edge:
     def _direct_route(self, scope: Scope) -> Route | None:
         """The direct route for this request (its path parameters put in the scope), if any."""
         fixed = self.fixed.get(scope["path"])
-        for route in (fixed,) if fixed is not None else self.templated:
+        if fixed is not None:  # the path is the route's: only the method is left to check
+            if scope["method"] not in (fixed.methods or ()):
+                return None  # FastAPI answers 405
+            scope.update(endpoint=fixed.endpoint, path_params={}, route=fixed)
+            return fixed
+        for route in self.templated:
             match, child = route.matches(scope)
             if match is Match.FULL:
                 scope.update(child, route=route)
@@ -258,8 +273,6 @@ def route_of(scope: Scope) -> str:
 def _log_request(
     scope: Scope, cid: str, status: int, seconds: float, facts: dict[str, Any]
 ) -> None:
-    fields = {name: facts.get(name) for name in LOG_FIELDS}
-    extra = {k: v for k, v in facts.items() if k not in LOG_FIELDS}
     log.info(
         "request",
         correlation_id=cid,
@@ -267,6 +280,5 @@ def _log_request(
         path=scope.get("path"),
         status=status,
         latency_ms=round(seconds * 1000, 2),
-        **fields,
-        **extra,
+        **{**_NULL_FIELDS, **facts},  # LOG_FIELDS always, in their order, then the rest
     )
