@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import astuple
 
 import pytest
 from hypothesis import given
@@ -49,14 +50,21 @@ def test_totals_match_a_count_over_the_raw_event_log(
     span: float, count: int, steps: list[tuple[float, bool]]
 ) -> None:
     window, log, now = SlidingWindow(span, count), [], 0.0
+
+    def expected(at: float) -> tuple[int, int]:
+        oldest = math.floor(at * count / span) - count + 1
+        live = [f for t, f in log if math.floor(t * count / span) >= oldest]
+        return len(live), sum(live)
+
     for dt, failed in steps:
         now += dt
         window = window.record(now, failed=failed)
         log.append((now, failed))
-        oldest = math.floor(now * count / span) - count + 1
-        live = [f for t, f in log if math.floor(t * count / span) >= oldest]
         totals = window.totals(now)
-        assert (totals.calls, totals.failures) == (len(live), sum(live))
+        assert (totals.calls, totals.failures) == expected(now)
+        # Read later with nothing recorded meanwhile: buckets expire from the sums too.
+        for later in (now + span / count, now + span / 2, now + span):
+            assert astuple(window.totals(later)) == expected(later)
         assert len(window.buckets) <= count
         # Whatever the bucketing: calls younger than span - width count, a span old do not.
         young = sum(1 for t, _ in log if now - t < span - span / count)
