@@ -17,6 +17,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any, cast
 
 import httpx
 import orjson
@@ -29,7 +30,7 @@ from airouter.metrics import Metrics
 from airouter.router.schemas import ChatCompletionBody
 
 BODY = orjson.dumps(chat_body("auto"))
-MESSAGES = chat_body("auto")["messages"]
+MESSAGES = cast(list[dict[str, Any]], chat_body("auto")["messages"])
 
 
 def per_call_us(fn: Callable[[], object], n: int = 2000, rounds: int = 5) -> float:

@@ -137,8 +137,9 @@ def one_run(
         print(
             f"  {name:<12} {s.rps:>8,.0f} req/s  p50 {s.p50_ms:6.2f} ms  "
             f"p99 {s.p99_ms:6.2f} ms  {s.cpu_us:7,.0f} µs/req  @rate p50 "
-            f"{report.fmt(s.rate_p50_ms, '5.2f')} p99 {report.fmt(s.rate_p99_ms, '5.2f')}  "
-            f"RSS {s.peak_rss_mb:4.0f} MB  errors {sum(s.errors.values())}  [{s.note}]",
+            f"{report.fmt(s.rate_p50_ms, '5.2f')} p99 {report.fmt(s.rate_p99_ms, '5.2f')} "
+            f"{report.fmt(s.rate_cpu_us, ',.0f')} µs/req  RSS {s.peak_rss_mb:4.0f} MB  "
+            f"errors {sum(s.errors.values())}  [{s.note}]",
             file=sys.stderr,
         )
     return run

@@ -24,6 +24,7 @@ class LoadResult:
     p90_ms: float
     p99_ms: float
     errors: dict[str, int] = field(default_factory=dict)
+    sent_in_all: int = 0  # fixed rate: every request sent, the warm-up's included
 
     @property
     def rps(self) -> float:
@@ -90,4 +91,5 @@ def open_loop(url: str, body_file: Path, *, rate: float, seconds: float, cpu: st
         data["p90_us"] / 1000,
         data["p99_us"] / 1000,
         errors,
+        data["warmup_sent"] + data["sent"],
     )

@@ -37,6 +37,7 @@ class Sample:
     peak_rss_mb: float = 0.0
     rate_p50_ms: float | None = None
     rate_p99_ms: float | None = None
+    rate_cpu_us: float | None = None  # CPU per request at the fixed rate, warm-up included
     errors: dict[str, int] = field(default_factory=dict)
     note: str = ""
 
@@ -76,11 +77,14 @@ def measure(target: Target, workdir: Path, settings: Settings) -> Sample:
         sample.note = probe(target, body)
         peak(target, body, settings, sample)
         if settings.fixed_rate:
+            cpu_before = procstat.cpu_seconds(target.pid)
             fixed = loadgen.open_loop(
                 target.url, body, rate=settings.rate, seconds=settings.rate_seconds,
                 cpu=settings.load_cpu,
             )  # fmt: skip
             sample.rate_p50_ms, sample.rate_p99_ms = fixed.p50_ms, fixed.p99_ms
+            cpu_used = procstat.cpu_seconds(target.pid) - cpu_before
+            sample.rate_cpu_us = cpu_used / fixed.sent_in_all * 1e6 if fixed.sent_in_all else None
             add_errors(sample, fixed.errors, "rate")
         sample.peak_rss_mb = procstat.peak_rss_mb(target.pid)
     finally:

@@ -5,7 +5,8 @@ generator down (no coordinated omission). Latency runs from the moment the
 request is handed to the client, not from the scheduled instant: uvloop's timers
 tick in whole milliseconds, and that jitter belongs to the generator, not to the
 target (the worst lateness is reported as `late_max_us`). Prints one JSON line:
-sent, ok, errors by kind, p50/p90/p99/max in microseconds, achieved rate.
+warm-up requests sent, sent, ok, errors by kind, p50/p90/p99/max in microseconds,
+achieved rate.
 Debian has no wrk2, so this is the fixed-rate generator (aiohttp on uvloop).
 
     python bench/openloop.py --url http://127.0.0.1:9001/v1/chat/completions \
@@ -70,7 +71,8 @@ async def run(
     timeout = aiohttp.ClientTimeout(total=10)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         # Warm-up: open connections and let the target's caches settle; not recorded.
-        for _ in range(int(rate * warmup)):
+        warmup_sent = int(rate * warmup)
+        for _ in range(warmup_sent):
             await one(session, url, body, [], Counter())
         total = int(rate * seconds)
         tasks: list[asyncio.Task[None]] = []
@@ -88,6 +90,7 @@ async def run(
     latencies.sort()
     us = [x * 1e6 for x in latencies]
     return {
+        "warmup_sent": warmup_sent,
         "sent": total,
         "ok": len(latencies),
         "errors": dict(errors),

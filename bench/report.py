@@ -23,6 +23,7 @@ class Row:
     peak_rss_mb: float
     d_p50_ms: float | None
     d_p99_ms: float | None
+    rate_cpu_us: float | None = None
     errors: dict[str, int] = field(default_factory=dict)
     note: str = ""
     skipped: str = ""
@@ -44,7 +45,7 @@ def aggregate(runs: list[Run], order: list[str], skipped: dict[str, str]) -> lis
     rows = []
     for name in order:
         if name in skipped:
-            rows.append(Row(name, 0, 0, 0, 0, 0, 0, 0, None, None, skipped=skipped[name]))
+            rows.append(Row(name, 0, 0, 0, 0, 0, 0, 0, None, None, None, skipped=skipped[name]))
             continue
         samples = [run[name] for run in runs if name in run]
         errors: dict[str, int] = {}
@@ -59,7 +60,7 @@ def aggregate(runs: list[Run], order: list[str], skipped: dict[str, str]) -> lis
                 med["cpu_us"], max(s.peak_rss_mb for s in samples),
                 _median([_delta(r, name, "rate_p50_ms") for r in runs if name in r]),
                 _median([_delta(r, name, "rate_p99_ms") for r in runs if name in r]),
-                errors, samples[-1].note,
+                _median([s.rate_cpu_us for s in samples]), errors, samples[-1].note,
             )
         )  # fmt: skip
     return rows
@@ -78,7 +79,8 @@ def fmt(value: float | None, spec: str) -> str:
 def table(rows: list[Row]) -> str:
     by = {r.target: r for r in rows if not r.skipped}
     head = ("target", "req/s", "p50 ms", "p90 ms", "p99 ms", "Δp50 @rate", "Δp99 @rate",
-            "CPU µs/req", "peak RSS MB", "vs pass-through", "vs LiteLLM", "errors")  # fmt: skip
+            "CPU µs/req", "CPU µs/req @rate", "peak RSS MB", "vs pass-through", "vs LiteLLM",
+            "errors")  # fmt: skip
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         if r.skipped:
@@ -87,7 +89,8 @@ def table(rows: list[Row]) -> str:
         cells = (
             r.target, f"{r.rps:,.0f}", f"{r.p50_ms:.2f}", f"{r.p90_ms:.2f}", f"{r.p99_ms:.2f}",
             fmt(r.d_p50_ms, "+.2f"), fmt(r.d_p99_ms, "+.2f"), f"{r.cpu_us:,.0f}",
-            f"{r.peak_rss_mb:.0f}", _ratio(r, by.get("passthrough")), _ratio(r, by.get("litellm")),
+            fmt(r.rate_cpu_us, ",.0f"), f"{r.peak_rss_mb:.0f}", _ratio(r, by.get("passthrough")),
+            _ratio(r, by.get("litellm")),
             str(sum(r.errors.values())),
         )  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
