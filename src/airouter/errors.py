@@ -100,6 +100,17 @@ class PayloadTooLarge(RequestError):
     http_status = 413
 
 
+class Overloaded(AirouterError):
+    """Too many requests in flight in this process: refused at once, before any work."""
+
+    code = "overloaded"
+    http_status = 503
+
+    def __init__(self, message: str, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class UpstreamError(AirouterError):
     """One attempt against one deployment failed.
 

@@ -49,6 +49,14 @@ class Metrics:
         self.breaker = Gauge(
             "airouter_breaker_state", "0 closed, 1 half-open, 2 open", ["target"], registry=r
         )
+        self.shed = Counter(
+            "airouter_shed_requests",
+            "Requests refused with 503 because too many were in flight",
+            registry=r,
+        )
+        self.in_flight = Gauge(
+            "airouter_http_requests_in_flight", "Requests being served now", registry=r
+        )
         self.fallbacks = Counter(
             "airouter_fallbacks", "Answers served by a fallback", ["kind"], registry=r
         )

@@ -5,7 +5,10 @@ Real sockets both ways; the official `openai` SDK is the client.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import openai
@@ -241,3 +244,35 @@ def test_an_upstream_cookie_is_never_replayed_on_later_requests(
         assert route(router, {"prompt": "Hello there", "language_hint": "en"}).status_code == 200
     second = fake_upstream.requests("oa-model")[1]
     assert "cookie" not in second["headers"]
+
+
+def test_past_its_in_flight_limit_the_router_refuses_at_once_and_keeps_serving(
+    fake_upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    config = routing_config(fake_upstream.url, **FAST_RETRIES)
+    with run_router(tmp_path, config, env={"AIROUTER_MAX_IN_FLIGHT": "1"}) as proc:
+        fake_upstream.script("oa-model", {"kind": "slow_headers", "delay_ms": 1000})
+        with ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(route, proc, {"prompt": "hello"})
+            wait_until_in_flight(proc, 1)
+            refused = route(proc, {"prompt": "hello again"})
+            health = httpx.get(f"{proc.url}/health", timeout=5)
+            served = slow.result(timeout=15)
+        after = route(proc, {"prompt": "and again"})
+        assert (served.status_code, after.status_code, health.status_code) == (200, 200, 200)
+        assert refused.status_code == 503
+        assert refused.json()["error"]["code"] == "overloaded"
+        assert refused.headers["retry-after"] == "1"
+        assert "airouter_shed_requests_total 1.0" in scrape(proc)
+
+
+def scrape(proc: RouterProcess) -> str:
+    return httpx.get(f"{proc.url}/metrics", headers={"X-API-Key": ROUTER_KEY}, timeout=5).text
+
+
+def wait_until_in_flight(proc: RouterProcess, count: int, timeout: float = 5.0) -> None:
+    """Until the router reports `count` requests in flight (the scrape itself not counted)."""
+    deadline = time.monotonic() + timeout
+    while f"airouter_http_requests_in_flight {count + 1}.0" not in scrape(proc):
+        assert time.monotonic() < deadline, "the slow request never reached the router"
+        time.sleep(0.02)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -163,3 +164,81 @@ def test_a_route_a_direct_template_would_hide_is_refused() -> None:
     check_no_shadowing([*ROUTES, other_method])  # fine: no shared method
     with pytest.raises(ConfigError, match="/hot/feedback would be served by"):
         check_no_shadowing([*ROUTES, hidden])
+
+
+class Gate:
+    """A direct endpoint that holds each request until `release` is set."""
+
+    def __init__(self) -> None:
+        self.inside = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def __call__(self, request: Request) -> Response:
+        self.inside.set()
+        await self.release.wait()
+        return Response(b"done")
+
+
+@served_directly()
+async def broken(request: Request) -> Response:
+    raise RuntimeError("a bug")
+
+
+async def test_past_the_in_flight_limit_hot_endpoints_get_503_at_once_and_the_rest_pass() -> None:
+    gate = Gate()
+    routes = [Route("/slow", served_directly()(gate), methods=["POST"]), *ROUTES]
+    metrics = Metrics()
+    inner = Inner()
+    app = Edge(
+        inner,
+        direct=direct_routes(routes),
+        realms=[],
+        open_paths=frozenset({"/health"}),
+        max_body_bytes=1024,
+        max_in_flight=1,
+        metrics=metrics,
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://e"
+    ) as client:
+        first = asyncio.create_task(client.post("/slow", content=b"a"))
+        await asyncio.wait_for(gate.inside.wait(), 5)
+        refused = await client.post("/hot", content=b"b", headers={"X-Correlation-ID": "c-9"})
+        probe = await client.get("/health")  # not a direct endpoint: never refused
+        gate.release.set()
+        served = await asyncio.wait_for(first, 5)
+        after = await client.post("/hot", content=b"c")
+    assert (served.status_code, served.text) == (200, "done")
+    assert refused.status_code == 503
+    assert refused.json()["error"]["code"] == "overloaded"
+    assert refused.json()["error"]["correlation_id"] == "c-9"
+    assert refused.headers["retry-after"] == "1"
+    assert (probe.status_code, probe.text) == (200, "inner")
+    assert (after.status_code, after.text) == (200, "direct:c")
+    assert app.in_flight == 0
+    scrape = metrics.render().decode()
+    assert "airouter_shed_requests_total 1.0" in scrape
+    assert "airouter_http_requests_in_flight 0.0" in scrape
+
+
+async def test_requests_that_fail_leave_the_in_flight_count() -> None:
+    routes = [Route("/broken", broken, methods=["POST"]), *ROUTES]
+    app = Edge(
+        Inner(),
+        direct=direct_routes(routes),
+        realms=[],
+        open_paths=frozenset(),
+        max_body_bytes=4,
+        max_in_flight=1,
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://e"
+    ) as client:
+        statuses = [
+            (await client.post("/broken", content=b"x")).status_code,  # a bug: 500
+            (await client.post("/limited", content=b"x")).status_code,  # an error: 429
+            (await client.post("/hot", content=b"too long")).status_code,  # 413
+            (await client.post("/hot", content=b"ok")).status_code,
+        ]
+    assert statuses == [500, 429, 413, 200]
+    assert app.in_flight == 0

@@ -172,6 +172,7 @@ def install_common(
         realms=realms,
         open_paths=OPEN_PATHS,
         max_body_bytes=settings.max_body_bytes,
+        max_in_flight=settings.max_in_flight,
         metrics=metrics,
     )
     generate = app.openapi

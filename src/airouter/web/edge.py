@@ -2,8 +2,10 @@
 
 Per request, in this order: a correlation id (the caller's `X-Correlation-ID` when
 it is well-formed, else a new one), named by every event logged meanwhile and
-returned as a header; the API key of the path's realm; the body read whole, up to the size
-limit (413 past it, declared or not); the endpoint; then exactly one `request`
+returned as a header; for the hot endpoints below, the in-flight limit
+(`AIROUTER_MAX_IN_FLIGHT`: past it a 503 "overloaded" with `Retry-After`, before
+any other work); the API key of the path's realm; the body read whole, up to the
+size limit (413 past it, declared or not); the endpoint; then exactly one `request`
 log event and the Prometheus record, however the request ended -- success,
 error, a stream the client dropped, or a bug (a JSON 500 with the correlation id;
 the traceback only in the log).
@@ -31,7 +33,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from airouter.errors import AirouterError, ConfigError, PayloadTooLarge, Unauthorized
+from airouter.errors import (
+    AirouterError,
+    ConfigError,
+    Overloaded,
+    PayloadTooLarge,
+    Unauthorized,
+)
 from airouter.logs import CORRELATION_ID
 from airouter.metrics import Metrics
 from airouter.web.auth import Realm, key_accepted, presented_key
@@ -120,6 +128,7 @@ class Edge:
         realms: Sequence[Realm],
         open_paths: frozenset[str],
         max_body_bytes: int,
+        max_in_flight: int | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         self.app = app
@@ -130,7 +139,11 @@ class Edge:
         self.realms = sorted(realms, key=lambda r: len(r.prefix), reverse=True)
         self.open_paths = open_paths
         self.max_body_bytes = max_body_bytes
+        self.max_in_flight = max_in_flight
+        self.in_flight = 0  # requests between arrival and their request log event
         self.metrics = metrics
+        if metrics is not None:  # read when scraped, never written per request
+            metrics.in_flight.set_function(lambda: self.in_flight)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -167,6 +180,7 @@ class Edge:
                 emit()
 
         bound = CORRELATION_ID.set(cid)  # every event logged from here on names it
+        self.in_flight += 1
         try:
             await self._handle(scope, receive, reply, cid)
         except Exception as exc:
@@ -179,11 +193,15 @@ class Edge:
             await error_response(500, "internal_error", message, cid)(scope, receive, reply)
         finally:
             emit()
+            self.in_flight -= 1
             CORRELATION_ID.reset(bound)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send, cid: str) -> None:
         body = None
+        route = self._direct_route(scope)  # the path and method are enough
         try:
+            if route is not None:  # the endpoints that call models; never probes or admin
+                self._admit()
             self._authenticate(scope)
             if scope["method"] not in _NO_BODY:
                 body = await self._read_body(scope, receive)
@@ -195,7 +213,6 @@ class Edge:
         if body is not None:
             receive = _replay(body, receive)
             scope[BODY_KEY] = body  # read_json takes it from here, without the replay
-        route = self._direct_route(scope)
         if route is None:
             await self.app(scope, receive, send)  # FastAPI, with its own error handlers
             return
@@ -219,6 +236,15 @@ class Edge:
                 scope.update(child, route=route)
                 return route
         return None
+
+    def _admit(self) -> None:
+        """Refuse work past the in-flight limit at once (this request counted), so that a
+        saturated worker answers 503 in microseconds instead of queueing everyone."""
+        limit = self.max_in_flight
+        if limit is not None and self.in_flight > limit:
+            if self.metrics is not None:
+                self.metrics.shed.inc()
+            raise Overloaded(f"more than {limit} requests in flight here; retry shortly")
 
     def _authenticate(self, scope: Scope) -> None:
         path: str = scope["path"]

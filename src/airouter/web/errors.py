@@ -20,6 +20,7 @@ from starlette.responses import Response
 from airouter.errors import (
     AirouterError,
     AllDeploymentsFailed,
+    Overloaded,
     PayloadTooLarge,
     Unauthorized,
     UpstreamError,
@@ -84,7 +85,8 @@ def error_response(
 def airouter_error_response(exc: AirouterError, correlation_id: str) -> Response:
     """The client's answer to an error airouter raised on purpose."""
     headers: dict[str, str] = {}
-    seconds = exc.retry_after if isinstance(exc, (UpstreamError, AllDeploymentsFailed)) else None
+    waits = (UpstreamError, AllDeploymentsFailed, Overloaded)
+    seconds = exc.retry_after if isinstance(exc, waits) else None
     if seconds:
         headers["Retry-After"] = str(max(1, math.ceil(seconds)))
     if isinstance(exc, Unauthorized):
