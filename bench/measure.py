@@ -10,6 +10,7 @@ from pathlib import Path
 import loadgen
 import procstat
 from targets import Target, write_body
+from upstream import STREAM_CHUNKS
 
 
 @dataclass
@@ -54,9 +55,15 @@ def probe(target: Target, body_file: Path) -> str:
         method="POST",
     )
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-        status, payload = response.status, json.loads(response.read())
+        status, raw = response.status, response.read()
     if status != 200:
         raise RuntimeError(f"{target.name}: probe answered {status}")
+    if target.name == "router-stream":
+        events = [e for e in raw.decode().split("\n\n") if e.startswith("data: ")]
+        if events[-1] != "data: [DONE]" or len(events) < STREAM_CHUNKS + 2:
+            raise RuntimeError(f"router-stream: {len(events)} events, last {events[-1]!r}")
+        return f"{len(events)} events, the last [DONE]"
+    payload = json.loads(raw)
     if target.name == "gateway":
         meta = payload["metadata"]
         if meta["provider"] != "foundry" or meta["fallback_used"]:

@@ -61,9 +61,10 @@ def with_unique_prompt(body: dict[str, object]) -> dict[str, object]:
     return {**body, "messages": messages}
 
 
-def routing_yaml(upstream_port: int) -> str:
-    """The default routing table with every deployment an `openai` one at the fake upstream."""
-    endpoint = f"http://127.0.0.1:{upstream_port}/v1"
+def routing_yaml(upstream_port: int, prefix: str = "") -> str:
+    """The default routing table with every deployment an `openai` one at the fake upstream
+    (`prefix` "/sse": where it answers with a stream, bench/upstream.py)."""
+    endpoint = f"http://127.0.0.1:{upstream_port}{prefix}/v1"
     deployments = [
         ("deepseek-r1", "DeepSeek-R1", "eastus2", 0.00135, 0.0054),
         ("mistral-large", "Mistral-Large-2411", "francecentral", 0.002, 0.006),
@@ -202,16 +203,22 @@ def passthrough(upstream: int, workdir: Path, workers: int) -> Target:
     )
 
 
-def _airouter(role: str, upstream: int, workdir: Path, workers: int) -> list[str]:
-    (workdir / "routing.yaml").write_text(routing_yaml(upstream))
+def _airouter(
+    role: str, upstream: int, workdir: Path, workers: int, config: str = "routing.yaml"
+) -> list[str]:
+    prefix = "/sse" if config == STREAM_CONFIG else ""
+    (workdir / config).write_text(routing_yaml(upstream, prefix))
     argv = [str(VENV_BIN / "airouter"), "serve", "--role", role, "--port", "{port}"]
     return [*argv, "--workers", str(workers)]
 
 
-def airouter_env(workdir: Path) -> dict[str, str]:
+STREAM_CONFIG = "routing-stream.yaml"
+
+
+def airouter_env(workdir: Path, config: str = "routing.yaml") -> dict[str, str]:
     return {
         **base_env(),
-        "AIROUTER_CONFIG": str(workdir / "routing.yaml"),
+        "AIROUTER_CONFIG": str(workdir / config),
         "AIROUTER_LOG_LEVEL": "info",  # production logging stays on for the headline numbers
         "AIROUTER_LOG_FORMAT": "json",
         "AIROUTER_STATE_URL": f"sqlite:///{workdir}/state.db",
@@ -221,6 +228,17 @@ def airouter_env(workdir: Path) -> dict[str, str]:
 def router(upstream: int, workdir: Path, workers: int) -> Target:
     argv = _airouter("router", upstream, workdir, workers)
     t = Target("router", "/v1/chat/completions", chat_body("auto"), argv, airouter_env(workdir))
+    t.port = free_port()
+    return t
+
+
+def router_stream(upstream: int, workdir: Path, workers: int) -> Target:
+    """The router streaming (`stream: true`): the upstream's SSE answer relayed chunk by
+    chunk (bench/upstream.py's stream_body, 20 content chunks + usage + [DONE])."""
+    argv = _airouter("router", upstream, workdir, workers, STREAM_CONFIG)
+    body = {**chat_body("auto"), "stream": True, "stream_options": {"include_usage": True}}
+    env = airouter_env(workdir, STREAM_CONFIG)
+    t = Target("router-stream", "/v1/chat/completions", body, argv, env)
     t.port = free_port()
     return t
 
@@ -250,6 +268,7 @@ FACTORIES: dict[str, Factory] = {
     "direct": direct,
     "passthrough": passthrough,
     "router": router,
+    "router-stream": router_stream,
     "gateway": gateway,
     "litellm": litellm,
 }

@@ -9,6 +9,7 @@ every other target.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
@@ -43,8 +44,31 @@ COMPLETION = {
 }
 
 
+STREAM_CHUNKS = 20
+"""Content chunks in the streamed answer (then a usage chunk and [DONE])."""
+
+
 def completion_body() -> str:
     return json.dumps(COMPLETION, separators=(",", ":"))
+
+
+def stream_body() -> str:
+    """The same answer as server-sent events, as OpenAI streams it: text in
+    STREAM_CHUNKS deltas, a last chunk with the usage, then [DONE]."""
+    text = COMPLETION["choices"][0]["message"]["content"]  # type: ignore[index]
+    cuts = [len(text) * i // STREAM_CHUNKS for i in range(STREAM_CHUNKS + 1)]
+    base = {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion.chunk",
+        "created": 1_700_000_000,
+        "model": "bench-model",
+    }
+    delta = [{"index": 0, "delta": {"content": text[a:b]}, "finish_reason": None}
+             for a, b in itertools.pairwise(cuts)]  # fmt: skip
+    events = [{**base, "choices": [d]} for d in delta]
+    events.append({**base, "choices": [], "usage": COMPLETION["usage"]})
+    lines = [f"data: {json.dumps(e, separators=(',', ':'))}\n\n" for e in events]
+    return "".join(lines) + "data: [DONE]\n\n"
 
 
 def nginx_quote(text: str) -> str:
@@ -72,6 +96,10 @@ http {{
         location / {{
             default_type application/json;
             return 200 {body};
+        }}
+        location /sse/ {{
+            default_type text/event-stream;
+            return 200 {stream};
         }}
     }}
 }}
@@ -103,7 +131,12 @@ class Nginx:
         self.dir = Path(tempfile.mkdtemp(prefix="airouter-bench-nginx-"))
         conf = self.dir / "nginx.conf"
         conf.write_text(
-            NGINX_CONF.format(dir=self.dir, port=self.port, body=nginx_quote(completion_body()))
+            NGINX_CONF.format(
+                dir=self.dir,
+                port=self.port,
+                body=nginx_quote(completion_body()),
+                stream=nginx_quote(stream_body()),
+            )
         )
         self.proc = subprocess.Popen(
             ["taskset", "-c", self.cpu, binary, "-c", str(conf), "-p", str(self.dir)],
