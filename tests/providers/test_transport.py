@@ -267,6 +267,29 @@ async def test_a_stream_past_its_total_timeout_ends_with_a_timeout(
                 pass
 
 
+async def test_a_stream_not_read_past_its_deadline_times_out_at_the_next_read(
+    upstream: AiohttpUpstream, server: Server
+) -> None:
+    target = server.target("/events?n=50&gap=0.02", total=0.15)
+    async with upstream.stream(target, b"", {}) as reply:
+        lines = aiter(reply.lines)
+        assert await anext(lines) == b"data: w0"
+        await asyncio.sleep(0.3)  # no read pending when the deadline passes
+        with pytest.raises(UpstreamTimeout):
+            async for _ in lines:
+                pass
+
+
+async def test_an_answer_that_arrived_whole_is_still_read_after_the_deadline(
+    upstream: AiohttpUpstream, server: Server
+) -> None:
+    # The total timeout bounds the upstream, not a reader slower than it.
+    async with upstream.stream(server.target("/events?n=2", total=0.1), b"", {}) as reply:
+        await asyncio.sleep(0.3)
+        lines = [line async for line in reply.lines]
+    assert lines == [b"data: w0", b"", b"data: w1", b"", b"data: [DONE]", b""]
+
+
 async def test_a_stream_read_from_another_task_never_cancels_the_opening_task(
     upstream: AiohttpUpstream, server: Server
 ) -> None:

@@ -48,8 +48,9 @@ class Timeouts:
     """Seconds, None for no limit.
 
     `first_byte` bounds the wait for the answer to start, then each later read.
-    `total` bounds the whole exchange; for a stream, every read up to its end, never
-    the time its reader spends between reads.
+    `total` bounds the whole exchange. A stream not whole by then is cut: the read
+    under way, or the next one, is a timeout; one that has arrived whole can still
+    be read, however slowly its reader goes.
     """
 
     connect: float | None = None
@@ -154,10 +155,17 @@ class AiohttpUpstream:
                     await response.read()  # to the end, so the connection can be reused
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise _translated(target.name, exc) from None
+        # Past the deadline the connection is closed, which ends whatever read is under
+        # way, or the next one, in whichever task reads: one timer per stream, where a
+        # timeout scope around every read cost ~4 us per line (docs/benchmarks.md).
+        expiry = _Expiry(response)
+        timer = None if deadline is None else asyncio.get_running_loop().call_at(deadline, expiry)
         try:
-            lines = _lines(target.name, response.content, deadline)
+            lines = _lines(target.name, response.content, expiry)
             yield UpstreamStream(response.status, response.headers, lines)
         finally:
+            if timer is not None:
+                timer.cancel()
             response.release()
 
     async def aclose(self) -> None:
@@ -200,19 +208,35 @@ class AiohttpUpstream:
         return self._session
 
 
-async def _lines(
-    name: str, content: aiohttp.StreamReader, deadline: float | None
-) -> AsyncIterator[bytes]:
-    # The deadline bounds each read, never a `yield`: the reader may resume this
-    # generator from another task (Starlette streams do), and a timeout held across
-    # a yield would cancel the wrong task.
+class _Expiry:
+    """Called at a stream's deadline: unless the whole answer has arrived already (then
+    nothing is left to wait for), closes its connection and remembers it did."""
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self.response = response
+        self.expired = False
+
+    def __call__(self) -> None:
+        if self.response.content.is_eof():
+            return
+        self.expired = True
+        self.response.close()  # the pending or next read raises ClientConnectionError
+
+
+async def _lines(name: str, content: aiohttp.StreamReader, expiry: _Expiry) -> AsyncIterator[bytes]:
+    # No timeout scope here: the reader may resume this generator from another task
+    # (Starlette streams do), and a scope held across a `yield` would cancel the wrong
+    # task. The deadline closes the connection instead (_Expiry).
     while True:
         try:
-            async with asyncio.timeout_at(deadline):
-                line = await content.readuntil(b"\n", max_size=MAX_LINE_BYTES)
-        except (TimeoutError, aiohttp.ClientError, LineTooLong) as exc:
+            line = await content.readuntil(b"\n", max_size=MAX_LINE_BYTES)
+        except (aiohttp.ClientError, LineTooLong) as exc:
+            if expiry.expired:
+                raise UpstreamTimeout(f"{name} timed out", deployment=name) from None
             raise _translated(name, exc) from None
         if not line:
+            if expiry.expired:  # closed at the deadline between two reads
+                raise UpstreamTimeout(f"{name} timed out", deployment=name)
             return
         yield line.rstrip(b"\r\n")
 
