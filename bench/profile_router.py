@@ -95,7 +95,9 @@ def gc_share(native: Path) -> str:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--target", default="router", choices=["router", "gateway", "passthrough"])
+    p.add_argument(
+        "--target", default="router", choices=["router", "gateway", "passthrough", "router-stream"]
+    )
     p.add_argument("--variant", help="an experiments.py variant instead, e.g. router+aiohttp")
     p.add_argument("--seconds", type=float, default=20)
     p.add_argument("--connections", type=int, default=64)
