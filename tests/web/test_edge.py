@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from structlog.testing import capture_logs
 from airouter.errors import ConfigError, UpstreamRateLimited
 from airouter.metrics import Metrics
 from airouter.web.auth import Realm
+from airouter.web.context import correlation_id_from
 from airouter.web.edge import Edge, check_no_shadowing, direct_routes, served_directly
 
 
@@ -242,3 +244,14 @@ async def test_requests_that_fail_leave_the_in_flight_count() -> None:
         ]
     assert statuses == [500, 429, 413, 200]
     assert app.in_flight == 0
+
+
+@pytest.mark.parametrize("header", [None, "", "has space", "x" * 129, "new\nline"])
+def test_a_missing_or_unsafe_correlation_id_is_replaced_by_a_fresh_one(header: str | None) -> None:
+    fresh = {correlation_id_from(header) for _ in range(1000)}
+    assert len(fresh) == 1000  # never the same twice
+    assert all(re.fullmatch(r"[0-9a-f]{32}", cid) for cid in fresh)
+
+
+def test_a_well_formed_correlation_id_is_kept() -> None:
+    assert correlation_id_from("req-42:a.b_C") == "req-42:a.b_C"
