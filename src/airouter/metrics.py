@@ -55,7 +55,9 @@ class Metrics:
             registry=r,
         )
         self.in_flight = Gauge(
-            "airouter_http_requests_in_flight", "Requests being served now", registry=r
+            "airouter_http_requests_in_flight",
+            "Requests to the model endpoints being served now",
+            registry=r,
         )
         self.fallbacks = Counter(
             "airouter_fallbacks", "Answers served by a fallback", ["kind"], registry=r

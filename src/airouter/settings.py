@@ -57,8 +57,8 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", validation_alias=_env("AIROUTER_HOST"))
     port: int = Field(8080, ge=1, le=65535, validation_alias=_env("AIROUTER_PORT"))
     max_body_bytes: int = Field(1024 * 1024, gt=0, validation_alias=_env("AIROUTER_MAX_BODY_BYTES"))
-    # Requests served at once by one worker before new ones get 503 "overloaded";
-    # None: no limit. /health, /ready and /metrics are never refused.
+    # Requests to the model endpoints served at once by one worker before new ones get
+    # 503 "overloaded"; None: no limit. Probes, /metrics and admin are never refused.
     max_in_flight: int | None = Field(None, ge=1, validation_alias=_env("AIROUTER_MAX_IN_FLIGHT"))
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", validation_alias=_env("AIROUTER_LOG_LEVEL")

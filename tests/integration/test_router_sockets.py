@@ -271,8 +271,8 @@ def scrape(proc: RouterProcess) -> str:
 
 
 def wait_until_in_flight(proc: RouterProcess, count: int, timeout: float = 5.0) -> None:
-    """Until the router reports `count` requests in flight (the scrape itself not counted)."""
+    """Until the router reports `count` requests in flight."""
     deadline = time.monotonic() + timeout
-    while f"airouter_http_requests_in_flight {count + 1}.0" not in scrape(proc):
+    while f"airouter_http_requests_in_flight {count}.0" not in scrape(proc):
         assert time.monotonic() < deadline, "the slow request never reached the router"
         time.sleep(0.02)

@@ -246,6 +246,45 @@ async def test_requests_that_fail_leave_the_in_flight_count() -> None:
     assert app.in_flight == 0
 
 
+async def test_slow_uploads_without_a_key_hold_no_slot() -> None:
+    # 3 uploads to an open path that never finish, and one to a keyed path: none of
+    # them may use up the one slot the model endpoints have.
+    app = Edge(
+        Inner(),
+        direct=direct_routes(ROUTES),
+        realms=[Realm("/", (b"k",), "test")],
+        open_paths=frozenset({"/health"}),
+        max_body_bytes=1_000_000,
+        max_in_flight=1,
+    )
+    stalled = asyncio.Event()  # never set: a body that never arrives
+
+    async def trickle() -> Message:
+        await stalled.wait()
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def ignore(message: Message) -> None:
+        return None
+
+    def post(path: str, **headers: str) -> Scope:
+        raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        return {"type": "http", "method": "POST", "path": path, "headers": raw}
+
+    slow = [asyncio.create_task(app(post("/health"), trickle, ignore)) for _ in range(3)]
+    slow.append(asyncio.create_task(app(post("/plain"), trickle, ignore)))
+    await asyncio.sleep(0.01)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://e"
+    ) as client:
+        keyed = await client.post("/hot", content=b"a", headers={"X-API-Key": "k"})
+        keyless = await client.post("/hot", content=b"a")
+    for task in slow:
+        task.cancel()
+    assert (keyed.status_code, keyed.text) == (200, "direct:a")
+    assert keyless.status_code == 401
+    assert app.in_flight == 0
+
+
 @pytest.mark.parametrize("header", [None, "", "has space", "x" * 129, "new\nline"])
 def test_a_missing_or_unsafe_correlation_id_is_replaced_by_a_fresh_one(header: str | None) -> None:
     fresh = {correlation_id_from(header) for _ in range(1000)}

@@ -140,7 +140,10 @@ class Edge:
         self.open_paths = open_paths
         self.max_body_bytes = max_body_bytes
         self.max_in_flight = max_in_flight
-        self.in_flight = 0  # requests between arrival and their request log event
+        # Requests to direct endpoints admitted and not yet answered in full. Nothing else
+        # counts: a caller without a key cannot hold a slot (it is refused before its
+        # body is read), nor can slow uploads to open paths.
+        self.in_flight = 0
         self.metrics = metrics
         if metrics is not None:  # read when scraped, never written per request
             metrics.in_flight.set_function(lambda: self.in_flight)
@@ -180,7 +183,6 @@ class Edge:
                 emit()
 
         bound = CORRELATION_ID.set(cid)  # every event logged from here on names it
-        self.in_flight += 1
         try:
             await self._handle(scope, receive, reply, cid)
         except Exception as exc:
@@ -193,15 +195,33 @@ class Edge:
             await error_response(500, "internal_error", message, cid)(scope, receive, reply)
         finally:
             emit()
-            self.in_flight -= 1
             CORRELATION_ID.reset(bound)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send, cid: str) -> None:
-        body = None
         route = self._direct_route(scope)  # the path and method are enough
+        if route is None:  # probes, docs, admin, /metrics: never refused, never counted
+            await self._serve(scope, receive, send, cid, None)
+            return
+        limit = self.max_in_flight
+        if limit is not None and self.in_flight >= limit:
+            # Refused at once, before the key or the body: a saturated worker answers
+            # 503 in microseconds instead of queueing everyone.
+            if self.metrics is not None:
+                self.metrics.shed.inc()
+            overloaded = Overloaded("too many requests in flight here; retry shortly")
+            await airouter_error_response(overloaded, cid)(scope, receive, send)
+            return
+        self.in_flight += 1
         try:
-            if route is not None:  # the endpoints that call models; never probes or admin
-                self._admit()
+            await self._serve(scope, receive, send, cid, route)
+        finally:
+            self.in_flight -= 1
+
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, cid: str, route: Route | None
+    ) -> None:
+        body = None
+        try:
             self._authenticate(scope)
             if scope["method"] not in _NO_BODY:
                 body = await self._read_body(scope, receive)
@@ -236,15 +256,6 @@ class Edge:
                 scope.update(child, route=route)
                 return route
         return None
-
-    def _admit(self) -> None:
-        """Refuse work past the in-flight limit at once (this request counted), so that a
-        saturated worker answers 503 in microseconds instead of queueing everyone."""
-        limit = self.max_in_flight
-        if limit is not None and self.in_flight > limit:
-            if self.metrics is not None:
-                self.metrics.shed.inc()
-            raise Overloaded(f"more than {limit} requests in flight here; retry shortly")
 
     def _authenticate(self, scope: Scope) -> None:
         path: str = scope["path"]
