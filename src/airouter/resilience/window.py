@@ -38,9 +38,10 @@ class SlidingWindow:
     span: float
     bucket_count: int
     buckets: tuple[Bucket, ...] = ()
-    # The sums over `buckets`, carried along as they change: the breaker reads them on
-    # every call to a deployment, and summing up to `bucket_count` buckets each time
-    # (60 by default) cost more than the rest of its bookkeeping.
+    # The sums over `buckets`, carried along by `record` (a window built with buckets
+    # must be given their sums): the breaker reads them on every call to a deployment,
+    # and summing up to `bucket_count` buckets each time (60 by default) cost more than
+    # the rest of its bookkeeping.
     calls: int = 0
     failures: int = 0
 
