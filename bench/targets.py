@@ -204,9 +204,13 @@ def passthrough(upstream: int, workdir: Path, workers: int) -> Target:
 
 
 def _airouter(
-    role: str, upstream: int, workdir: Path, workers: int, config: str = "routing.yaml"
+    role: str,
+    upstream: int,
+    workdir: Path,
+    workers: int,
+    config: str = "routing.yaml",
+    prefix: str = "",
 ) -> list[str]:
-    prefix = "/sse" if config == STREAM_CONFIG else ""
     (workdir / config).write_text(routing_yaml(upstream, prefix))
     argv = [str(VENV_BIN / "airouter"), "serve", "--role", role, "--port", "{port}"]
     return [*argv, "--workers", str(workers)]
@@ -235,7 +239,7 @@ def router(upstream: int, workdir: Path, workers: int) -> Target:
 def router_stream(upstream: int, workdir: Path, workers: int) -> Target:
     """The router streaming (`stream: true`): the upstream's SSE answer relayed chunk by
     chunk (bench/upstream.py's stream_body, 20 content chunks + usage + [DONE])."""
-    argv = _airouter("router", upstream, workdir, workers, STREAM_CONFIG)
+    argv = _airouter("router", upstream, workdir, workers, STREAM_CONFIG, prefix="/sse")
     body = {**chat_body("auto"), "stream": True, "stream_options": {"include_usage": True}}
     env = airouter_env(workdir, STREAM_CONFIG)
     t = Target("router-stream", "/v1/chat/completions", body, argv, env)
