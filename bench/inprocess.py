@@ -22,7 +22,7 @@ another checkout with PYTHONPATH=<checkout>/src to compare two commits.
 `--instructions` counts instead of timing: it runs the same loop twice under
 valgrind's callgrind (Debian's `valgrind`), with 300 and 1,300 requests, and prints
 the difference per request in machine instructions -- the same number whatever else
-the machine is doing, so a change of a few percent shows (~3 min).
+the machine is doing, so a change of a few percent shows (~1 min).
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ requests that were served.
     .venv/bin/python bench/overload.py                   # 1.5x the peak, limit 64
     .venv/bin/python bench/overload.py --factor 2 --limit 32
 
-The generator's own ceiling (~3-5k req/s from one Python process) caps the offered
-rate; it is printed next to the rate asked for.
+The generator's own ceiling (~3-5k req/s from one Python process) caps the rate it
+can offer; past it, sending itself falls behind and "last answer after" grows even
+for a target that keeps up.
 """
 
 from __future__ import annotations
