@@ -41,6 +41,8 @@ class AirouterError(Exception):
 
     code = "internal_error"
     http_status = 500
+    retry_after: float | None = None
+    """Seconds the client should wait before retrying (a Retry-After header), if known."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -77,8 +77,8 @@ class HttpChatProvider:
         return parse_completion(self._deployment.name, reply.body)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
-        # The upstream bounds each read by the total timeout, never a `yield` (see
-        # transport._lines): whoever consumes this generator may do it from another task.
+        # The upstream enforces the total timeout without a scope held across a `yield`
+        # (transport._Expiry): whoever consumes this generator may do it from another task.
         body = self._body(request, stream=True)
         name = self._deployment.name
         async with self._upstream.stream(self._target, body, _headers(request)) as reply:

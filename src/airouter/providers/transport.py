@@ -231,12 +231,10 @@ async def _lines(name: str, content: aiohttp.StreamReader, expiry: _Expiry) -> A
         try:
             line = await content.readuntil(b"\n", max_size=MAX_LINE_BYTES)
         except (aiohttp.ClientError, LineTooLong) as exc:
-            if expiry.expired:
-                raise UpstreamTimeout(f"{name} timed out", deployment=name) from None
-            raise _translated(name, exc) from None
+            raise _translated(name, TimeoutError() if expiry.expired else exc) from None
         if not line:
             if expiry.expired:  # closed at the deadline between two reads
-                raise UpstreamTimeout(f"{name} timed out", deployment=name)
+                raise _translated(name, TimeoutError())
             return
         yield line.rstrip(b"\r\n")
 

@@ -19,11 +19,8 @@ from starlette.responses import Response
 
 from airouter.errors import (
     AirouterError,
-    AllDeploymentsFailed,
-    Overloaded,
     PayloadTooLarge,
     Unauthorized,
-    UpstreamError,
 )
 from airouter.web.context import correlation_id_of
 
@@ -85,10 +82,8 @@ def error_response(
 def airouter_error_response(exc: AirouterError, correlation_id: str) -> Response:
     """The client's answer to an error airouter raised on purpose."""
     headers: dict[str, str] = {}
-    waits = (UpstreamError, AllDeploymentsFailed, Overloaded)
-    seconds = exc.retry_after if isinstance(exc, waits) else None
-    if seconds:
-        headers["Retry-After"] = str(max(1, math.ceil(seconds)))
+    if exc.retry_after:
+        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     if isinstance(exc, Unauthorized):
         headers["WWW-Authenticate"] = f'Bearer realm="{exc.realm}"'
     if isinstance(exc, PayloadTooLarge):  # the rest of the body was never read
