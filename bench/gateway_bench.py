@@ -30,13 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report
 import targets
 from measure import Sample, Settings, measure
-from procstat import free_port, stop, wait_port
+from procstat import cpu_latency_qos, free_port, idle_entries, stop, wait_port
 from upstream import Nginx
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 ALL = ("direct", "passthrough", "router", "gateway", "litellm", "router-stream")
 HEADLINE = ALL[:5]  # router-stream on request: it has no goal, and no stream-aware peer here
+TARGET_CPU = 1  # the core the targets are pinned to (targets.Target.cpu)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -60,6 +61,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--unique-prompts",
         action="store_true",
         help="a new prompt on every request: no cache can help (the detector's misses)",
+    )
+    p.add_argument(
+        "--cpu-latency-qos",
+        action="store_true",
+        help="idle CPUs poll instead of halting for the whole run (PM QoS 0 µs, as tuned's\n"
+        "latency-performance profile does; needs root). Off by default: the headline\n"
+        "numbers are the machine as it comes.",
     )
     return p.parse_args(argv)
 
@@ -164,16 +172,21 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="airouter-bench-"))
     runs: list[dict[str, Sample]] = []
     skipped: dict[str, str] = {}
-    with Upstream(args.upstream_delay_ms, "0") as upstream:
+    idle_before = idle_entries(TARGET_CPU)
+    with cpu_latency_qos(args.cpu_latency_qos), Upstream(args.upstream_delay_ms, "0") as upstream:
         for i in range(args.runs):
             print(f"run {i + 1}/{args.runs}", file=sys.stderr)
             runs.append(one_run(names, args, upstream, workdir, skipped))
+    idle = {k: v - idle_before.get(k, 0) for k, v in idle_entries(TARGET_CPU).items()}
     rows = report.aggregate(runs, names, skipped)
     print(describe(args))
     print(report.table(rows))
     print("\nerrors:\n" + report.errors_text(rows))
     print("\ngoals:\n" + report.goals_text(rows))
-    save(args, runs, rows, workdir)
+    if idle:  # whether the targets' core halted between requests (--cpu-latency-qos)
+        entered = ", ".join(f"{name} {count:,}" for name, count in idle.items())
+        print(f"\nidle states entered by core {TARGET_CPU} during the runs: {entered}")
+    save(args, runs, rows, workdir, idle)
     return 0
 
 
@@ -193,6 +206,7 @@ def describe(args: argparse.Namespace) -> str:
     cores = "both cores" if args.workers > 1 else "core 1"
     rate = "" if args.no_rate else f", Δ = added latency vs direct at {args.rate:g} req/s open loop"
     rate += "; a new prompt on every request" if args.unique_prompts else ""
+    rate += "; idle CPUs polling (PM QoS 0 µs)" if args.cpu_latency_qos else ""
     return (
         f"\n{args.runs} run(s), medians; {args.connections} connections, {args.seconds:g} s "
         f"after {args.warmup:g} s warm-up; {upstream}; targets on {cores}, "
@@ -201,7 +215,11 @@ def describe(args: argparse.Namespace) -> str:
 
 
 def save(
-    args: argparse.Namespace, runs: list[dict[str, Sample]], rows: list[report.Row], workdir: Path
+    args: argparse.Namespace,
+    runs: list[dict[str, Sample]],
+    rows: list[report.Row],
+    workdir: Path,
+    idle: dict[str, int],
 ) -> None:
     label = args.label or time.strftime("%Y%m%d-%H%M%S")
     data = {
@@ -210,6 +228,7 @@ def save(
         "runs": [{k: s.as_dict() for k, s in run.items()} for run in runs],
         "rows": [vars(r) for r in rows],
         "table": report.table(rows),
+        "idle_states_entered": idle,
     }
     (RESULTS / f"{label}.json").write_text(json.dumps(data, indent=2))
     for log in workdir.glob("*.log"):  # the last 2 MB of each target's log

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import socket
+import struct
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 TICK_SECONDS = 1 / os.sysconf("SC_CLK_TCK")
@@ -112,3 +114,43 @@ def apt_install(package: str) -> None:
     subprocess.run(
         ["apt-get", "install", "-y", "-q", package], check=True, env=env, capture_output=True
     )
+
+
+@contextmanager
+def cpu_latency_qos(enabled: bool) -> Iterator[None]:
+    """While inside, ask the kernel to keep every CPU out of idle states that take
+    longer than 0 µs to leave: idle CPUs poll instead of halting.
+
+    This is Linux's PM QoS interface (Documentation/power/pm_qos_interface.rst): the
+    request holds while /dev/cpu_dma_latency stays open and ends when it is closed,
+    so nothing outlives the run. tuned's `latency-performance` profile makes the
+    same request; writing the four bytes here spares installing its daemon. Needs
+    root. On a virtual machine a halted vCPU is handed back to the host, and the
+    next request starts on a CPU that must be scheduled again with cold caches
+    (docs/benchmarks.md, "Latency at 200 req/s").
+    """
+    if not enabled:
+        yield
+        return
+    try:
+        fd = os.open("/dev/cpu_dma_latency", os.O_WRONLY)
+    except OSError as exc:
+        raise SystemExit(f"--cpu-latency-qos needs root and /dev/cpu_dma_latency: {exc}") from None
+    try:
+        os.write(fd, struct.pack("i", 0))  # a native int: the latency allowed, in µs
+        yield
+    finally:
+        os.close(fd)
+
+
+def idle_entries(cpu: int) -> dict[str, int]:
+    """How many times `cpu` has entered each of its idle states since boot, by name
+    (cpuidle sysfs; "POLL" is the polling one). Empty where cpuidle is not exposed."""
+    entries: dict[str, int] = {}
+    for state in sorted(Path(f"/sys/devices/system/cpu/cpu{cpu}/cpuidle").glob("state*")):
+        try:
+            name = (state / "name").read_text().strip()
+            entries[name] = int((state / "usage").read_text())
+        except (OSError, ValueError):
+            continue
+    return entries

@@ -213,11 +213,11 @@ def test_the_prompt_cache_changes_no_verdict_and_keeps_only_short_prompts() -> N
     short = "Combien font 17 fois 23 ?"
     long = "Write me a long story about the sea. " * 30  # over 1,000 characters
     system = "You answer fans of a creator."
-    first = detector.detect(short, system=system)
-    assert detector.detect(short, system=system) == first  # served from the cache
+    detector.detect(short, system=system)  # stored
+    # Served from the cache, and what a detector that never saw the prompt finds too.
     assert detector.detect(short, system=system) == Detector().detect(short, system=system)
     assert detector.detect(short) == Detector().detect(short)  # no system: its own entry
     detector.detect(long)
     detector.detect(long, system=system)
     info = detector._recent.cache_info()
-    assert (info.hits, info.currsize) == (2, 2)  # the long prompt was never stored
+    assert (info.hits, info.currsize) == (1, 2)  # the long prompt was never stored
