@@ -21,7 +21,7 @@ from airouter.logs import configure_logging
 from airouter.router.schemas import RouteBody
 from airouter.router.service import plan_for
 from airouter.routing.signals import Hints, needs_detection
-from airouter.server import ROLE_ENV, preflight
+from airouter.server import ROLE_ENV, preflight, shared_metrics
 from airouter.settings import Role, load_settings
 
 app = typer.Typer(
@@ -55,17 +55,18 @@ def serve(
     except ConfigError as exc:
         _fail(exc.message)
     os.environ[ROLE_ENV] = role
-    uvicorn.run(
-        "airouter.server:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-        proxy_headers=False,
-        timeout_graceful_shutdown=10,
-    )
+    with shared_metrics(workers):  # one /metrics for all the workers
+        uvicorn.run(
+            "airouter.server:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+            proxy_headers=False,
+            timeout_graceful_shutdown=10,
+        )
 
 
 @app.command()

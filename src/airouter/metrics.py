@@ -3,16 +3,24 @@
 Each app owns its registry (so several apps in one test process never collide).
 Labels are bounded: route templates (not raw paths), deployment names from the
 config, fixed outcome codes.
+
+Several worker processes behind one port (`airouter serve --workers N`) report as
+one: with `PROMETHEUS_MULTIPROC_DIR` set (the CLI sets it), prometheus_client keeps
+every value in a per-process file there and `GET /metrics`, whichever worker
+answers it, sums the files of all of them (prometheus_client's multiprocess mode).
+Without it, a scrape would read one worker's counters, a different one each time.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from airouter.resilience.breaker import BreakerStatus
 
@@ -20,12 +28,22 @@ _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 _STATE_VALUE = {BreakerStatus.CLOSED: 0, BreakerStatus.HALF_OPEN: 1, BreakerStatus.OPEN: 2}
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# Read once, as prometheus_client (imported just above) read it to choose where values
+# live: set it before a worker starts, not later.
+_SHARED_DIR = os.environ.get(MULTIPROCESS_DIR_ENV) or None
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
+        # Where the workers' values are shared, if they are (the module docstring).
+        self.shared_dir = _SHARED_DIR
+        self._exposed = r
+        if self.shared_dir is not None:
+            self._exposed = CollectorRegistry()
+            MultiProcessCollector(self._exposed, path=self.shared_dir)  # type: ignore[no-untyped-call]
         self.requests = Counter(
             "airouter_http_requests", "HTTP requests served", ["route", "status"], registry=r
         )
@@ -47,7 +65,11 @@ class Metrics:
         )
         self.cost = Counter("airouter_cost_usd", "Spend in US dollars", ["deployment"], registry=r)
         self.breaker = Gauge(
-            "airouter_breaker_state", "0 closed, 1 half-open, 2 open", ["target"], registry=r
+            "airouter_breaker_state",
+            "0 closed, 1 half-open, 2 open (the most open of the live workers)",
+            ["target"],
+            registry=r,
+            multiprocess_mode="livemax",  # every worker has its own breakers
         )
         self.shed = Counter(
             "airouter_shed_requests",
@@ -58,6 +80,7 @@ class Metrics:
             "airouter_http_requests_in_flight",
             "Requests to the model endpoints being served now",
             registry=r,
+            multiprocess_mode="livesum",
         )
         self.fallbacks = Counter(
             "airouter_fallbacks", "Answers served by a fallback", ["kind"], registry=r
@@ -97,5 +120,20 @@ class Metrics:
     def breaker_known(self, name: str) -> None:
         self.breaker.labels(name).set(0)
 
+    def count_in_flight(self, read: Callable[[], int]) -> Gauge | None:
+        """Report `read()` as the in-flight gauge. In one process it is read when
+        scraped and nothing is written per request: None. Across workers a scrape
+        cannot call into the others, so the caller must keep the gauge itself
+        (`inc` when a request is admitted, `dec` when it ends): the gauge."""
+        if self.shared_dir is None:
+            self.in_flight.set_function(read)
+            return None
+        return self.in_flight
+
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        return generate_latest(self._exposed)
+
+    def close(self) -> None:
+        """At shutdown: a worker's live gauges stop counting (its counters still do)."""
+        if self.shared_dir is not None:
+            mark_process_dead(os.getpid(), self.shared_dir)  # type: ignore[no-untyped-call]

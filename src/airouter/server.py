@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -14,6 +19,7 @@ from airouter.config.load import load_routing_config
 from airouter.errors import ConfigError
 from airouter.gateway.app import check_gateway_auth, create_gateway_app
 from airouter.logs import configure_logging
+from airouter.metrics import MULTIPROCESS_DIR_ENV
 from airouter.router.app import check_router_auth, create_router_app
 from airouter.settings import Settings, effective_environ, load_settings
 
@@ -37,6 +43,33 @@ def preflight(settings: Settings, role: str) -> None:
                 "the routing config sets no legacy_deployment, which the "
                 "gateway's legacy path needs"
             )
+
+
+@contextmanager
+def shared_metrics(workers: int) -> Iterator[Path | None]:
+    """The directory where worker processes share their metrics (airouter.metrics), for
+    as long as they run: `PROMETHEUS_MULTIPROC_DIR` when set, emptied of an earlier
+    run's files first; else, for more than one worker, a new temporary directory,
+    removed afterwards. Set before the workers start, so each reads it on import.
+    """
+    given = os.environ.get(MULTIPROCESS_DIR_ENV)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):  # what prometheus_client wrote; nothing else
+            stale.unlink()
+        yield path
+        return
+    if workers == 1:
+        yield None
+        return
+    path = Path(tempfile.mkdtemp(prefix="airouter-metrics-"))
+    os.environ[MULTIPROCESS_DIR_ENV] = str(path)
+    try:
+        yield path
+    finally:
+        del os.environ[MULTIPROCESS_DIR_ENV]
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def create_app() -> FastAPI:

@@ -108,6 +108,7 @@ def run_router(
     config: Mapping[str, Any],
     env: Mapping[str, str] | None = None,
     role: str = "router",
+    workers: int = 1,
 ) -> Iterator[RouterProcess]:
     path = tmp_path / f"routing-{role}.yaml"
     path.write_text(yaml.safe_dump(dict(config)))
@@ -123,5 +124,6 @@ def run_router(
         **(env or {}),
     }
     args = [sys.executable, "-m", "airouter", "serve", "--role", role, "--port", str(port)]
+    args += ["--workers", str(workers)]
     with start_process(args, env=environment, ready_url=f"{url}/health") as process:
         yield RouterProcess(url, process)

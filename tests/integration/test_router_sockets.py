@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from tests.fakes.control import FakeUpstream
 from tests.integration.router_proc import (
@@ -276,3 +277,54 @@ def wait_until_in_flight(proc: RouterProcess, count: int, timeout: float = 5.0) 
     while f"airouter_http_requests_in_flight {count}.0" not in scrape(proc):
         assert time.monotonic() < deadline, "the slow request never reached the router"
         time.sleep(0.02)
+
+
+def test_workers_behind_one_port_report_every_workers_requests_on_each_scrape(
+    fake_upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    (shared / "counter_999999.db").write_bytes(b"a previous run's file")  # wiped at start
+    config = routing_config(fake_upstream.url, **FAST_RETRIES)
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(shared)}
+    with run_router(tmp_path, config, env=env, workers=2) as proc:
+        # One request per connection until both workers have served some: the kernel
+        # hands each new connection to one of them.
+        sent = 0
+        while not all_served(routed_by_worker(shared)):
+            assert sent < 200, f"one worker took all {sent} requests"
+            assert route(proc, {"prompt": f"hello {sent}"}).status_code == 200
+            sent += 1
+        # A worker counts a request just after answering it.
+        deadline = time.monotonic() + 5
+        while sum(routed_by_worker(shared).values()) < sent:
+            assert time.monotonic() < deadline, routed_by_worker(shared)
+            time.sleep(0.02)
+        assert sum(routed_by_worker(shared).values()) == sent
+        line = f'airouter_http_requests_total{{route="/route",status="200"}} {sent}.0'
+        for _ in range(6):  # each scrape on a new connection, to either worker
+            assert line in scrape(proc)
+        # The in-flight gauge adds up the workers too.
+        fake_upstream.script("oa-model", {"kind": "slow_headers", "delay_ms": 1000})
+        with ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(route, proc, {"prompt": "hello"})
+            wait_until_in_flight(proc, 1)
+            assert slow.result(timeout=15).status_code == 200
+        wait_until_in_flight(proc, 0)
+
+
+def all_served(per_worker: dict[str, float]) -> bool:
+    return len(per_worker) == 2 and all(per_worker.values())
+
+
+def routed_by_worker(shared: Path) -> dict[str, float]:
+    """/route requests each worker has counted, read from its own file (by its pid)."""
+    counted = {}
+    for file in shared.glob("counter_*.db"):
+        samples = (s for m in MultiProcessCollector.merge([str(file)]) for s in m.samples)
+        counted[file.stem.split("_")[1]] = sum(
+            s.value
+            for s in samples
+            if s.name == "airouter_http_requests_total" and s.labels.get("route") == "/route"
+        )
+    return counted

@@ -182,6 +182,7 @@ def create_gateway_app(
         try:
             yield
         finally:
+            parts.router.metrics.close()
             try:
                 if parts.store is None:
                     await store.close()

@@ -120,6 +120,7 @@ def create_router_app(
         try:
             yield
         finally:
+            parts.metrics.close()
             await own_upstream.aclose()
 
     app = new_app("airouter router", lifespan)

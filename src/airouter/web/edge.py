@@ -145,8 +145,11 @@ class Edge:
         # body is read), nor can slow uploads to open paths.
         self.in_flight = 0
         self.metrics = metrics
-        if metrics is not None:  # read when scraped, never written per request
-            metrics.in_flight.set_function(lambda: self.in_flight)
+        # The gauge to keep per request, when workers share metrics; else it reads
+        # self.in_flight when scraped.
+        self._in_flight_gauge = (
+            metrics.count_in_flight(lambda: self.in_flight) if metrics is not None else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -212,10 +215,15 @@ class Edge:
             await airouter_error_response(overloaded, cid)(scope, receive, send)
             return
         self.in_flight += 1
+        gauge = self._in_flight_gauge
+        if gauge is not None:
+            gauge.inc()
         try:
             await self._serve(scope, receive, send, cid, route)
         finally:
             self.in_flight -= 1
+            if gauge is not None:
+                gauge.dec()
 
     async def _serve(
         self, scope: Scope, receive: Receive, send: Send, cid: str, route: Route | None
