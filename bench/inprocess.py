@@ -23,6 +23,13 @@ another checkout with PYTHONPATH=<checkout>/src to compare two commits.
 valgrind's callgrind (Debian's `valgrind`), with 300 and 1,300 requests, and prints
 the difference per request in machine instructions -- the same number whatever else
 the machine is doing, so a change of a few percent shows (~1 min).
+
+`--cold` times a request that runs alone, as at a low request rate: before each one
+it writes to every cache line of a 64 MiB buffer (twice this machine's L3 cache),
+which evicts airouter's code and data from the CPU caches and its pages from the
+TLB. Prints the median wall time to the answer's last byte (what a client waits
+for) and to the end of the request (the log event and Prometheus included), hot and
+cold. Wall time, so run it a few times on a noisy machine (~15 s).
 """
 
 from __future__ import annotations
@@ -202,6 +209,50 @@ async def measure(args: argparse.Namespace, workdir: Path) -> list[float]:
     return cpu
 
 
+EVICTION_BYTES = 64 * 1024 * 1024
+
+
+async def alone(args: argparse.Namespace, workdir: Path) -> dict[str, tuple[float, float]]:
+    """Median µs to the answer's last byte and to the request's end, hot and cold."""
+    app, path, body = build(args.role, args.provider, workdir)
+    next_body = bodies(body, args.unique_prompts)
+    scratch = bytearray(EVICTION_BYTES)
+    one_per_line = b"\x01" * (EVICTION_BYTES // 64)
+
+    async def call() -> tuple[int, int]:
+        raw = next_body()
+        answered = 0
+
+        async def receive() -> Mapping[str, Any]:
+            return {"type": "http.request", "body": raw, "more_body": False}
+
+        async def send(message: Mapping[str, Any]) -> None:
+            nonlocal answered
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                answered = time.perf_counter_ns()
+
+        started = time.perf_counter_ns()
+        await app(post_scope(path), receive, send)
+        return answered - started, time.perf_counter_ns() - started
+
+    def median(values: list[int]) -> float:
+        return sorted(values)[len(values) // 2] / 1000
+
+    found: dict[str, tuple[float, float]] = {}
+    async with app.router.lifespan_context(app):
+        for _ in range(300):
+            await call()
+        tune_gc()
+        for mode in ("hot", "cold"):
+            timed = []
+            for _ in range(args.per_round):
+                if mode == "cold":
+                    scratch[::64] = one_per_line  # one write per 64-byte cache line
+                timed.append(await call())
+            found[mode] = (median([a for a, _ in timed]), median([t for _, t in timed]))
+    return found
+
+
 def instructions(argv: list[str]) -> float:
     """Machine instructions per request: two callgrind runs whose loops differ by 1,000."""
     valgrind = shutil.which("valgrind")
@@ -231,6 +282,7 @@ def main() -> None:
     p.add_argument("--unique-prompts", action="store_true", help="no detection cache hits")
     p.add_argument("--log-level", default="info", help="warning: no per-request log events")
     p.add_argument("--instructions", action="store_true", help="count under callgrind instead")
+    p.add_argument("--cold", action="store_true", help="time requests alone, caches evicted")
     args = p.parse_args()
     unique = ", unique prompts" if args.unique_prompts else ""
     label = f"{args.role} ({args.provider} provider{unique})"
@@ -239,6 +291,17 @@ def main() -> None:
         print(f"{label}: {instructions(forwarded):,.0f} instructions per request", file=sys.stderr)
         return
     configure_logging(args.log_level, "json")
+    if args.cold:
+        args.per_round = min(args.per_round, 1500)
+        with tempfile.TemporaryDirectory(prefix="airouter-inprocess-") as workdir:
+            found = uvloop.run(alone(args, Path(workdir)))
+        for mode, (answered, ended) in found.items():
+            print(
+                f"{label}, {mode}: median µs to the answer {answered:.1f}, to the end "
+                f"{ended:.1f} ({args.per_round} requests, one at a time)",
+                file=sys.stderr,
+            )
+        return
     with tempfile.TemporaryDirectory(prefix="airouter-inprocess-") as workdir:
         cpu = uvloop.run(measure(args, Path(workdir)))  # the event loop `airouter serve` runs
     median = sorted(cpu)[len(cpu) // 2]
