@@ -216,6 +216,7 @@ async def alone(args: argparse.Namespace, workdir: Path) -> dict[str, tuple[floa
     """Median µs to the answer's last byte and to the request's end, hot and cold."""
     app, path, body = build(args.role, args.provider, workdir)
     next_body = bodies(body, args.unique_prompts)
+    statuses: list[int] = []
     scratch = bytearray(EVICTION_BYTES)
     one_per_line = b"\x01" * (EVICTION_BYTES // 64)
 
@@ -228,6 +229,8 @@ async def alone(args: argparse.Namespace, workdir: Path) -> dict[str, tuple[floa
 
         async def send(message: Mapping[str, Any]) -> None:
             nonlocal answered
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
             if message["type"] == "http.response.body" and not message.get("more_body"):
                 answered = time.perf_counter_ns()
 
@@ -250,6 +253,8 @@ async def alone(args: argparse.Namespace, workdir: Path) -> dict[str, tuple[floa
                     scratch[::64] = one_per_line  # one write per 64-byte cache line
                 timed.append(await call())
             found[mode] = (median([a for a, _ in timed]), median([t for _, t in timed]))
+    if set(statuses) != {200}:
+        raise SystemExit(f"not every request succeeded: statuses {sorted(set(statuses))}")
     return found
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gc
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from airouter.metrics import MULTIPROCESS_DIR_ENV
+from airouter.errors import ConfigError
+from airouter.metrics import MULTIPROCESS_DIR_ENV, forget_dead_workers
 from airouter.server import GC_YOUNG_THRESHOLD, shared_metrics, tune_gc
 
 
@@ -48,10 +51,41 @@ def test_a_metrics_directory_the_operator_names_is_kept_and_emptied_of_stale_val
 ) -> None:
     named = tmp_path / "metrics"
     named.mkdir()
-    for name in ("counter_41.db", "gauge_livesum_41.db", "README"):
+    stale = ("counter_41.db", "histogram_41.db", "gauge_livesum_41.db", "gauge_all_41.db")
+    for name in (*stale, "README", "users.db", "counter_x.db"):
         (named / name).write_text("from an earlier run")
     monkeypatch.setenv(MULTIPROCESS_DIR_ENV, str(named))
     with shared_metrics(workers=1) as used:  # set by hand: shared even by one worker
         assert used == named
-        assert [p.name for p in named.iterdir()] == ["README"]
+        assert sorted(p.name for p in named.iterdir()) == ["README", "counter_x.db", "users.db"]
     assert named.is_dir() and os.environ[MULTIPROCESS_DIR_ENV] == str(named)
+
+
+@pytest.mark.parametrize("value", ["", "file"])
+def test_a_metrics_directory_that_cannot_be_used_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: str
+) -> None:
+    if value:
+        (tmp_path / value).write_text("not a directory")
+        value = str(tmp_path / value)
+    monkeypatch.setenv(MULTIPROCESS_DIR_ENV, value)
+    with pytest.raises(ConfigError, match=MULTIPROCESS_DIR_ENV), shared_metrics(workers=2):
+        pass
+
+
+def test_a_scrape_forgets_the_live_gauges_of_workers_that_died_without_shutting_down(
+    tmp_path: Path,
+) -> None:
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead, alive = int(gone.stdout), os.getpid()
+    names = [f"gauge_livemax_{dead}.db", f"gauge_livesum_{dead}.db", f"counter_{dead}.db"]
+    names += [f"gauge_livesum_{alive}.db", f"gauge_all_{dead}.db"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    forget_dead_workers(tmp_path)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    # Its counters keep counting and gauges not marked "live" are kept by design.
+    assert left == sorted(
+        [f"counter_{dead}.db", f"gauge_livesum_{alive}.db", f"gauge_all_{dead}.db"]
+    )

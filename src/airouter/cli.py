@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -55,7 +56,11 @@ def serve(
     except ConfigError as exc:
         _fail(exc.message)
     os.environ[ROLE_ENV] = role
-    with shared_metrics(workers):  # one /metrics for all the workers
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(shared_metrics(workers))  # one /metrics for all workers
+        except ConfigError as exc:
+            _fail(exc.message)
         uvicorn.run(
             "airouter.server:create_app",
             factory=True,

@@ -1,6 +1,7 @@
 """The one metrics sink: Prometheus counters and histograms, exposed at `GET /metrics`.
 
-Each app owns its registry (so several apps in one test process never collide).
+Each app owns its registry (so several apps in one test process never collide, as
+long as their values are not shared between processes: below).
 Labels are bounded: route templates (not raw paths), deployment names from the
 config, fixed outcome codes.
 
@@ -9,13 +10,16 @@ one: with `PROMETHEUS_MULTIPROC_DIR` set (the CLI sets it), prometheus_client ke
 every value in a per-process file there and `GET /metrics`, whichever worker
 answers it, sums the files of all of them (prometheus_client's multiprocess mode).
 Without it, a scrape would read one worker's counters, a different one each time.
+A worker's counters outlive it; its gauges count only while it runs.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -32,6 +36,9 @@ MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Read once, as prometheus_client (imported just above) read it to choose where values
 # live: set it before a worker starts, not later.
 _SHARED_DIR = os.environ.get(MULTIPROCESS_DIR_ENV) or None
+# The files prometheus_client keeps there, one per kind of value and process id.
+VALUE_FILE = re.compile(r"(counter|histogram|summary|gauge_(live)?[a-z]+)_(\d+)\.db")
+_LIVE_GAUGE_FILE = re.compile(r"gauge_live[a-z]+_(\d+)\.db")
 
 
 class Metrics:
@@ -121,8 +128,8 @@ class Metrics:
         self.breaker.labels(name).set(0)
 
     def count_in_flight(self, read: Callable[[], int]) -> Gauge | None:
-        """Report `read()` as the in-flight gauge. In one process it is read when
-        scraped and nothing is written per request: None. Across workers a scrape
+        """Report `read()` as the in-flight gauge. With no shared directory it is read
+        when scraped and nothing is written per request: None. Across workers a scrape
         cannot call into the others, so the caller must keep the gauge itself
         (`inc` when a request is admitted, `dec` when it ends): the gauge."""
         if self.shared_dir is None:
@@ -131,9 +138,28 @@ class Metrics:
         return self.in_flight
 
     def render(self) -> bytes:
+        if self.shared_dir is not None:
+            forget_dead_workers(Path(self.shared_dir))
         return generate_latest(self._exposed)
 
     def close(self) -> None:
         """At shutdown: a worker's live gauges stop counting (its counters still do)."""
         if self.shared_dir is not None:
             mark_process_dead(os.getpid(), self.shared_dir)  # type: ignore[no-untyped-call]
+
+
+def forget_dead_workers(shared: Path) -> None:
+    """Drop the live gauges of workers that are gone without shutting down (killed, or
+    crashed and replaced by uvicorn): else a dead worker's last breaker state and
+    requests in flight would count for as long as the service runs."""
+    for file in shared.glob("gauge_live*_*.db"):
+        found = _LIVE_GAUGE_FILE.fullmatch(file.name)
+        if found is None:
+            continue
+        pid = int(found.group(1))
+        try:
+            os.kill(pid, 0)  # signal 0: is the process there?
+        except ProcessLookupError:
+            mark_process_dead(pid, str(shared))  # type: ignore[no-untyped-call]
+        except PermissionError:  # there, and someone else's
+            continue

@@ -19,7 +19,7 @@ from airouter.config.load import load_routing_config
 from airouter.errors import ConfigError
 from airouter.gateway.app import check_gateway_auth, create_gateway_app
 from airouter.logs import configure_logging
-from airouter.metrics import MULTIPROCESS_DIR_ENV
+from airouter.metrics import MULTIPROCESS_DIR_ENV, VALUE_FILE
 from airouter.router.app import check_router_auth, create_router_app
 from airouter.settings import Settings, effective_environ, load_settings
 
@@ -48,17 +48,13 @@ def preflight(settings: Settings, role: str) -> None:
 @contextmanager
 def shared_metrics(workers: int) -> Iterator[Path | None]:
     """The directory where worker processes share their metrics (airouter.metrics), for
-    as long as they run: `PROMETHEUS_MULTIPROC_DIR` when set, emptied of an earlier
-    run's files first; else, for more than one worker, a new temporary directory,
-    removed afterwards. Set before the workers start, so each reads it on import.
+    as long as they run: `PROMETHEUS_MULTIPROC_DIR` when set, emptied first of the
+    value files an earlier run left there; else, for more than one worker, a new
+    temporary directory, removed afterwards. Set before the workers start, so each
+    reads it on import. Raises ConfigError for a directory it cannot use.
     """
-    given = os.environ.get(MULTIPROCESS_DIR_ENV)
-    if given:
-        path = Path(given)
-        path.mkdir(parents=True, exist_ok=True)
-        for stale in path.glob("*.db"):  # what prometheus_client wrote; nothing else
-            stale.unlink()
-        yield path
+    if MULTIPROCESS_DIR_ENV in os.environ:  # prometheus_client's own test: set, even empty
+        yield _emptied(os.environ[MULTIPROCESS_DIR_ENV])
         return
     if workers == 1:
         yield None
@@ -68,8 +64,22 @@ def shared_metrics(workers: int) -> Iterator[Path | None]:
     try:
         yield path
     finally:
-        del os.environ[MULTIPROCESS_DIR_ENV]
+        os.environ.pop(MULTIPROCESS_DIR_ENV, None)
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _emptied(given: str) -> Path:
+    if not given:
+        raise ConfigError(f"{MULTIPROCESS_DIR_ENV} is set but empty: name a directory or unset it")
+    path = Path(given)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        for file in path.iterdir():  # only what prometheus_client writes: nothing else
+            if VALUE_FILE.fullmatch(file.name) and file.is_file():
+                file.unlink()
+    except OSError as exc:
+        raise ConfigError(f"{MULTIPROCESS_DIR_ENV}={given}: {exc.strerror or exc}") from None
+    return path
 
 
 def create_app() -> FastAPI:

@@ -6,7 +6,7 @@ Real sockets both ways; the official `openai` SDK is the client.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -288,18 +288,18 @@ def test_workers_behind_one_port_report_every_workers_requests_on_each_scrape(
     config = routing_config(fake_upstream.url, **FAST_RETRIES)
     env = {"PROMETHEUS_MULTIPROC_DIR": str(shared)}
     with run_router(tmp_path, config, env=env, workers=2) as proc:
+        # /health answers once one worker is up; each writes its files when it starts.
+        wait_for(lambda: len(list(shared.glob("gauge_livesum_*.db"))) == 2, "two workers")
         # One request per connection until both workers have served some: the kernel
         # hands each new connection to one of them.
         sent = 0
+        deadline = time.monotonic() + 30
         while not all_served(routed_by_worker(shared)):
-            assert sent < 200, f"one worker took all {sent} requests"
+            assert time.monotonic() < deadline, f"one worker took all {sent} requests"
             assert route(proc, {"prompt": f"hello {sent}"}).status_code == 200
             sent += 1
         # A worker counts a request just after answering it.
-        deadline = time.monotonic() + 5
-        while sum(routed_by_worker(shared).values()) < sent:
-            assert time.monotonic() < deadline, routed_by_worker(shared)
-            time.sleep(0.02)
+        wait_for(lambda: sum(routed_by_worker(shared).values()) >= sent, "every request counted")
         assert sum(routed_by_worker(shared).values()) == sent
         line = f'airouter_http_requests_total{{route="/route",status="200"}} {sent}.0'
         for _ in range(6):  # each scrape on a new connection, to either worker
@@ -311,6 +311,16 @@ def test_workers_behind_one_port_report_every_workers_requests_on_each_scrape(
             wait_until_in_flight(proc, 1)
             assert slow.result(timeout=15).status_code == 200
         wait_until_in_flight(proc, 0)
+    # Workers that shut down stop counting in the gauges; their counters stay.
+    assert not list(shared.glob("gauge_live*"))
+    assert len(list(shared.glob("counter_*.db"))) == 2
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {timeout:.0f} s for {what}"
+        time.sleep(0.02)
 
 
 def all_served(per_worker: dict[str, float]) -> bool:
