@@ -304,7 +304,7 @@ def test_workers_behind_one_port_report_every_workers_requests_on_each_scrape(
         line = f'airouter_http_requests_total{{route="/route",status="200"}} {sent}.0'
         for _ in range(6):  # each scrape on a new connection, to either worker
             assert line in scrape(proc)
-        # The in-flight gauge adds up the workers too.
+        # The in-flight gauge is shared too: a scrape on either worker sees the request.
         fake_upstream.script("oa-model", {"kind": "slow_headers", "delay_ms": 1000})
         with ThreadPoolExecutor(1) as pool:
             slow = pool.submit(route, proc, {"prompt": "hello"})
