@@ -186,6 +186,17 @@ async def test_a_call_past_its_total_timeout_is_a_timeout(
         await upstream.post(server.target("/slow", total=0.1), b"", {})
 
 
+async def test_a_body_that_trickles_past_the_total_timeout_is_a_timeout(
+    upstream: AiohttpUpstream, server: Server
+) -> None:
+    # The headers come at once and each piece well within first_byte: only the total
+    # can end it, and it covers reading the body, not just its start.
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(UpstreamTimeout):
+        await upstream.post(server.target("/events?n=20&gap=0.1", first_byte=5, total=0.3), b"", {})
+    assert asyncio.get_running_loop().time() - started < 1
+
+
 async def test_a_refused_connection_is_unreachable(upstream: AiohttpUpstream) -> None:
     with socket.socket() as s:  # a port nobody listens on once this closes
         s.bind(("127.0.0.1", 0))

@@ -56,13 +56,18 @@ class Timeouts:
     connect: float | None = None
     first_byte: float | None = None
     total: float | None = None
-    client_timeout: aiohttp.ClientTimeout = field(init=False, repr=False, compare=False)
+    # aiohttp's forms, built once here rather than on every request: for a whole
+    # answer with the total (aiohttp's timer; it rounds limits of 5 s and more up to
+    # the next whole second), for a stream without (AiohttpUpstream.stream keeps it).
+    whole: aiohttp.ClientTimeout = field(init=False, repr=False, compare=False)
+    streamed: aiohttp.ClientTimeout = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # aiohttp's form, built once here rather than on every request. The total is
-        # not aiohttp's: one asyncio scope per call enforces it (see AiohttpUpstream).
-        timeout = aiohttp.ClientTimeout(total=None, connect=self.connect, sock_read=self.first_byte)
-        object.__setattr__(self, "client_timeout", timeout)
+        for name, total in (("whole", self.total), ("streamed", None)):
+            timeout = aiohttp.ClientTimeout(
+                total=total, connect=self.connect, sock_read=self.first_byte
+            )
+            object.__setattr__(self, name, timeout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +137,15 @@ class AiohttpUpstream:
         self._proxies: dict[str, _Proxy] = {}
 
     async def post(self, target: Target, body: bytes, headers: Mapping[str, str]) -> UpstreamReply:
+        # The total bounds connecting, sending and reading the whole body: aiohttp's
+        # own timer, not an asyncio.timeout scope, which costs three getpid() system
+        # calls here (docs/benchmarks.md, "Latency at 200 req/s").
         try:
-            async with asyncio.timeout(target.timeouts.total):
-                response = await self._send(target, body, headers)
-                try:
-                    return UpstreamReply(response.status, response.headers, await response.read())
-                finally:
-                    response.release()
+            response = await self._send(target, body, headers, target.timeouts.whole)
+            try:
+                return UpstreamReply(response.status, response.headers, await response.read())
+            finally:
+                response.release()
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise _translated(target.name, exc) from None
 
@@ -150,7 +157,7 @@ class AiohttpUpstream:
         deadline = None if total is None else asyncio.get_running_loop().time() + total
         try:
             async with asyncio.timeout_at(deadline):
-                response = await self._send(target, body, headers)
+                response = await self._send(target, body, headers, target.timeouts.streamed)
                 if response.status >= 400:
                     await response.read()  # to the end, so the connection can be reused
         except (TimeoutError, aiohttp.ClientError) as exc:
@@ -174,7 +181,11 @@ class AiohttpUpstream:
             self._session = None
 
     def _send(
-        self, target: Target, body: bytes, headers: Mapping[str, str]
+        self,
+        target: Target,
+        body: bytes,
+        headers: Mapping[str, str],
+        timeout: aiohttp.ClientTimeout,
     ) -> Awaitable[aiohttp.ClientResponse]:
         proxy = self._proxies.get(target.url)
         if proxy is None:
@@ -183,7 +194,7 @@ class AiohttpUpstream:
             target.url,
             data=body,
             headers={**target.headers, **headers} if headers else target.headers,
-            timeout=target.timeouts.client_timeout,
+            timeout=timeout,
             allow_redirects=False,
             proxy=proxy.url,
             proxy_auth=proxy.auth,
