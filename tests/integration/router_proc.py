@@ -106,7 +106,7 @@ class RouterProcess:
 def run_router(
     tmp_path: Path,
     config: Mapping[str, Any],
-    env: Mapping[str, str] | None = None,
+    env: Mapping[str, str | None] | None = None,
     role: str = "router",
     workers: int = 1,
 ) -> Iterator[RouterProcess]:

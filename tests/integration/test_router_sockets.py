@@ -288,19 +288,7 @@ def test_workers_behind_one_port_report_every_workers_requests_on_each_scrape(
     config = routing_config(fake_upstream.url, **FAST_RETRIES)
     env = {"PROMETHEUS_MULTIPROC_DIR": str(shared)}
     with run_router(tmp_path, config, env=env, workers=2) as proc:
-        # /health answers once one worker is up; each writes its files when it starts.
-        wait_for(lambda: len(list(shared.glob("gauge_livesum_*.db"))) == 2, "two workers")
-        # One request per connection until both workers have served some: the kernel
-        # hands each new connection to one of them.
-        sent = 0
-        deadline = time.monotonic() + 30
-        while not all_served(routed_by_worker(shared)):
-            assert time.monotonic() < deadline, f"one worker took all {sent} requests"
-            assert route(proc, {"prompt": f"hello {sent}"}).status_code == 200
-            sent += 1
-        # A worker counts a request just after answering it.
-        wait_for(lambda: sum(routed_by_worker(shared).values()) >= sent, "every request counted")
-        assert sum(routed_by_worker(shared).values()) == sent
+        sent = serve_from_both_workers(proc, shared)
         line = f'airouter_http_requests_total{{route="/route",status="200"}} {sent}.0'
         for _ in range(6):  # each scrape on a new connection, to either worker
             assert line in scrape(proc)
@@ -314,6 +302,40 @@ def test_workers_behind_one_port_report_every_workers_requests_on_each_scrape(
     # Workers that shut down stop counting in the gauges; their counters stay.
     assert not list(shared.glob("gauge_live*"))
     assert len(list(shared.glob("counter_*.db"))) == 2
+
+
+def test_unless_told_where_workers_share_metrics_in_a_directory_removed_at_exit(
+    fake_upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    scratch = tmp_path / "tmp"  # where the CLI makes its temporary directory
+    scratch.mkdir()
+    config = routing_config(fake_upstream.url, **FAST_RETRIES)
+    env = {"TMPDIR": str(scratch), "PROMETHEUS_MULTIPROC_DIR": None}
+    with run_router(tmp_path, config, env=env, workers=2) as proc:
+        wait_for(lambda: len(list(scratch.glob("airouter-metrics-*"))) == 1, "the directory")
+        (shared,) = scratch.glob("airouter-metrics-*")
+        sent = serve_from_both_workers(proc, shared)
+        line = f'airouter_http_requests_total{{route="/route",status="200"}} {sent}.0'
+        for _ in range(6):
+            assert line in scrape(proc)
+    assert not list(scratch.glob("airouter-metrics-*"))
+
+
+def serve_from_both_workers(proc: RouterProcess, shared: Path) -> int:
+    """Requests to /route until both workers have served some; how many were sent."""
+    # /health answers once one worker is up; each writes its files when it starts.
+    wait_for(lambda: len(list(shared.glob("gauge_livesum_*.db"))) == 2, "two workers")
+    # One request per connection: the kernel hands each new one to either worker.
+    sent = 0
+    deadline = time.monotonic() + 30
+    while not all_served(routed_by_worker(shared)):
+        assert time.monotonic() < deadline, f"one worker took all {sent} requests"
+        assert route(proc, {"prompt": f"hello {sent}"}).status_code == 200
+        sent += 1
+    # A worker counts a request just after answering it.
+    wait_for(lambda: sum(routed_by_worker(shared).values()) >= sent, "every request counted")
+    assert sum(routed_by_worker(shared).values()) == sent
+    return sent
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
