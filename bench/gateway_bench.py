@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 ALL = ("direct", "passthrough", "router", "gateway", "litellm", "router-stream")
 HEADLINE = ALL[:5]  # router-stream on request: it has no goal, and no stream-aware peer here
-TARGET_CPU = 1  # the core the targets are pinned to (targets.Target.cpu)
+TARGET_CPU = targets.Target.cpu  # the core the targets are pinned to (one worker)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -43,9 +43,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -175,52 +175,20 @@ def post_scope(path: str) -> dict[str, Any]:
     }
 
 
-async def measure(args: argparse.Namespace, workdir: Path) -> list[float]:
-    """CPU µs per request of each round (`rounds` of `per_round` after a warm-up)."""
+Call = Callable[[], Awaitable[int]]
+"""One request through the app; returns when its answer's last byte went out
+(time.perf_counter_ns)."""
+
+
+@asynccontextmanager
+async def warmed_up(args: argparse.Namespace, workdir: Path) -> AsyncIterator[Call]:
+    """The app running (its lifespan entered) after a warm-up, and a way to call it.
+    Raises SystemExit afterwards unless every request was answered 200."""
     app, path, body = build(args.role, args.provider, workdir)
     next_body = bodies(body, args.unique_prompts)
     statuses: list[int] = []
 
-    async def call() -> None:
-        raw = next_body()
-        scope = post_scope(path)
-
-        async def receive() -> Mapping[str, Any]:
-            return {"type": "http.request", "body": raw, "more_body": False}
-
-        async def send(message: Mapping[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                statuses.append(message["status"])
-
-        await app(scope, receive, send)
-
-    async with app.router.lifespan_context(app):
-        for _ in range(300):  # warm-up: caches, lazily built middleware, first log events
-            await call()
-        tune_gc()  # as `airouter serve` does once the app is built
-        cpu: list[float] = []
-        for _ in range(args.rounds):
-            started = time.process_time()
-            for _ in range(args.per_round):
-                await call()
-            cpu.append((time.process_time() - started) / max(args.per_round, 1) * 1e6)
-    if set(statuses) != {200}:
-        raise SystemExit(f"not every request succeeded: statuses {sorted(set(statuses))}")
-    return cpu
-
-
-EVICTION_BYTES = 64 * 1024 * 1024
-
-
-async def alone(args: argparse.Namespace, workdir: Path) -> dict[str, tuple[float, float]]:
-    """Median µs to the answer's last byte and to the request's end, hot and cold."""
-    app, path, body = build(args.role, args.provider, workdir)
-    next_body = bodies(body, args.unique_prompts)
-    statuses: list[int] = []
-    scratch = bytearray(EVICTION_BYTES)
-    one_per_line = b"\x01" * (EVICTION_BYTES // 64)
-
-    async def call() -> tuple[int, int]:
+    async def call() -> int:
         raw = next_body()
         answered = 0
 
@@ -231,30 +199,55 @@ async def alone(args: argparse.Namespace, workdir: Path) -> dict[str, tuple[floa
             nonlocal answered
             if message["type"] == "http.response.start":
                 statuses.append(message["status"])
-            if message["type"] == "http.response.body" and not message.get("more_body"):
-                answered = time.perf_counter_ns()
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                answered = time.perf_counter_ns()  # the answer's last byte
 
-        started = time.perf_counter_ns()
         await app(post_scope(path), receive, send)
-        return answered - started, time.perf_counter_ns() - started
+        return answered
+
+    async with app.router.lifespan_context(app):
+        for _ in range(300):  # warm-up: caches, lazily built middleware, first log events
+            await call()
+        tune_gc()  # as `airouter serve` does once the app is built
+        yield call
+    if set(statuses) != {200}:
+        raise SystemExit(f"not every request succeeded: statuses {sorted(set(statuses))}")
+
+
+async def measure(args: argparse.Namespace, workdir: Path) -> list[float]:
+    """CPU µs per request of each round (`rounds` of `per_round` after a warm-up)."""
+    cpu: list[float] = []
+    async with warmed_up(args, workdir) as call:
+        for _ in range(args.rounds):
+            started = time.process_time()
+            for _ in range(args.per_round):
+                await call()
+            cpu.append((time.process_time() - started) / max(args.per_round, 1) * 1e6)
+    return cpu
+
+
+EVICTION_BYTES = 64 * 1024 * 1024
+
+
+async def alone(args: argparse.Namespace, workdir: Path) -> dict[str, tuple[float, float]]:
+    """Median µs to the answer's last byte and to the request's end, hot and cold."""
+    scratch = bytearray(EVICTION_BYTES)
+    one_per_line = b"\x01" * (EVICTION_BYTES // 64)
 
     def median(values: list[int]) -> float:
         return sorted(values)[len(values) // 2] / 1000
 
     found: dict[str, tuple[float, float]] = {}
-    async with app.router.lifespan_context(app):
-        for _ in range(300):
-            await call()
-        tune_gc()
+    async with warmed_up(args, workdir) as call:
         for mode in ("hot", "cold"):
             timed = []
             for _ in range(args.per_round):
                 if mode == "cold":
                     scratch[::64] = one_per_line  # one write per 64-byte cache line
-                timed.append(await call())
+                started = time.perf_counter_ns()
+                answered = await call()
+                timed.append((answered - started, time.perf_counter_ns() - started))
             found[mode] = (median([a for a, _ in timed]), median([t for _, t in timed]))
-    if set(statuses) != {200}:
-        raise SystemExit(f"not every request succeeded: statuses {sorted(set(statuses))}")
     return found
 
 

@@ -143,7 +143,7 @@ def cpu_latency_qos(enabled: bool) -> Iterator[None]:
         os.close(fd)
 
 
-def idle_entries(cpu: int) -> dict[str, int]:
+def idle_entries(cpu: str) -> dict[str, int]:
     """How many times `cpu` has entered each of its idle states since boot, by name
     (cpuidle sysfs; "POLL" is the polling one). Empty where cpuidle is not exposed."""
     entries: dict[str, int] = {}

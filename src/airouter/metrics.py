@@ -37,8 +37,7 @@ MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # live: set it before a worker starts, not later.
 _SHARED_DIR = os.environ.get(MULTIPROCESS_DIR_ENV) or None
 # The files prometheus_client keeps there, one per kind of value and process id.
-VALUE_FILE = re.compile(r"(counter|histogram|summary|gauge_(live)?[a-z]+)_(\d+)\.db")
-_LIVE_GAUGE_FILE = re.compile(r"gauge_live[a-z]+_(\d+)\.db")
+VALUE_FILE = re.compile(r"(counter|histogram|summary|gauge_(live)?[a-z]+)_(?P<pid>\d+)\.db")
 
 
 class Metrics:
@@ -152,11 +151,11 @@ def forget_dead_workers(shared: Path) -> None:
     """Drop the live gauges of workers that are gone without shutting down (killed, or
     crashed and replaced by uvicorn): else a dead worker's last breaker state and
     requests in flight would count for as long as the service runs."""
-    for file in shared.glob("gauge_live*_*.db"):
-        found = _LIVE_GAUGE_FILE.fullmatch(file.name)
+    for file in shared.glob("gauge_live*"):
+        found = VALUE_FILE.fullmatch(file.name)
         if found is None:
             continue
-        pid = int(found.group(1))
+        pid = int(found["pid"])
         try:
             os.kill(pid, 0)  # signal 0: is the process there?
         except ProcessLookupError:

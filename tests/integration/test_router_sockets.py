@@ -288,10 +288,7 @@ def test_workers_behind_one_port_report_every_workers_requests_on_each_scrape(
     config = routing_config(fake_upstream.url, **FAST_RETRIES)
     env = {"PROMETHEUS_MULTIPROC_DIR": str(shared)}
     with run_router(tmp_path, config, env=env, workers=2) as proc:
-        sent = serve_from_both_workers(proc, shared)
-        line = f'airouter_http_requests_total{{route="/route",status="200"}} {sent}.0'
-        for _ in range(6):  # each scrape on a new connection, to either worker
-            assert line in scrape(proc)
+        assert_every_scrape_counts(proc, serve_from_both_workers(proc, shared))
         # The in-flight gauge is shared too: a scrape on either worker sees the request.
         fake_upstream.script("oa-model", {"kind": "slow_headers", "delay_ms": 1000})
         with ThreadPoolExecutor(1) as pool:
@@ -314,10 +311,7 @@ def test_unless_told_where_workers_share_metrics_in_a_directory_removed_at_exit(
     with run_router(tmp_path, config, env=env, workers=2) as proc:
         wait_for(lambda: len(list(scratch.glob("airouter-metrics-*"))) == 1, "the directory")
         (shared,) = scratch.glob("airouter-metrics-*")
-        sent = serve_from_both_workers(proc, shared)
-        line = f'airouter_http_requests_total{{route="/route",status="200"}} {sent}.0'
-        for _ in range(6):
-            assert line in scrape(proc)
+        assert_every_scrape_counts(proc, serve_from_both_workers(proc, shared))
     assert not list(scratch.glob("airouter-metrics-*"))
 
 
@@ -336,6 +330,13 @@ def serve_from_both_workers(proc: RouterProcess, shared: Path) -> int:
     wait_for(lambda: sum(routed_by_worker(shared).values()) >= sent, "every request counted")
     assert sum(routed_by_worker(shared).values()) == sent
     return sent
+
+
+def assert_every_scrape_counts(proc: RouterProcess, sent: int) -> None:
+    """Six scrapes, each on a new connection to either worker, all count `sent`."""
+    line = f'airouter_http_requests_total{{route="/route",status="200"}} {sent}.0'
+    for _ in range(6):
+        assert line in scrape(proc)
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:

@@ -56,7 +56,7 @@ ROUTES = [
 ]
 
 
-def edge(inner: Inner, **options: Any) -> httpx.AsyncClient:
+def edge_app(inner: Inner, **options: Any) -> Edge:
     settings: dict[str, Any] = {
         "direct": direct_routes(ROUTES),
         "realms": [],
@@ -65,8 +65,15 @@ def edge(inner: Inner, **options: Any) -> httpx.AsyncClient:
         "metrics": Metrics(),
         **options,
     }
-    app = Edge(inner, **settings)
+    return Edge(inner, **settings)
+
+
+def client_of(app: Edge) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://e")
+
+
+def edge(inner: Inner, **options: Any) -> httpx.AsyncClient:
+    return client_of(edge_app(inner, **options))
 
 
 def test_only_marked_endpoints_are_direct() -> None:
@@ -136,13 +143,7 @@ async def test_one_request_event_per_request_with_the_route_template() -> None:
 async def test_an_unauthenticated_body_is_never_read() -> None:
     """No Content-Length, under the limit: the 401 still comes before any receive()."""
     realms = [Realm("/", (b"k1",), "airouter-router")]
-    app = Edge(
-        Inner(),
-        direct=direct_routes(ROUTES),
-        realms=realms,
-        open_paths=frozenset(),
-        max_body_bytes=1024,
-    )
+    app = edge_app(Inner(), realms=realms)
     received: list[Message] = []
     sent: list[Message] = []
 
@@ -190,19 +191,14 @@ async def test_past_the_in_flight_limit_hot_endpoints_get_503_at_once_and_the_re
     gate = Gate()
     routes = [Route("/slow", served_directly()(gate), methods=["POST"]), *ROUTES]
     metrics = Metrics()
-    inner = Inner()
-    app = Edge(
-        inner,
+    app = edge_app(
+        Inner(),
         direct=direct_routes(routes),
-        realms=[],
         open_paths=frozenset({"/health"}),
-        max_body_bytes=1024,
         max_in_flight=1,
         metrics=metrics,
     )
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://e"
-    ) as client:
+    async with client_of(app) as client:
         first = asyncio.create_task(client.post("/slow", content=b"a"))
         await asyncio.wait_for(gate.inside.wait(), 5)
         refused = await client.post("/hot", content=b"b", headers={"X-Correlation-ID": "c-9"})
@@ -225,17 +221,8 @@ async def test_past_the_in_flight_limit_hot_endpoints_get_503_at_once_and_the_re
 
 async def test_requests_that_fail_leave_the_in_flight_count() -> None:
     routes = [Route("/broken", broken, methods=["POST"]), *ROUTES]
-    app = Edge(
-        Inner(),
-        direct=direct_routes(routes),
-        realms=[],
-        open_paths=frozenset(),
-        max_body_bytes=4,
-        max_in_flight=1,
-    )
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://e"
-    ) as client:
+    app = edge_app(Inner(), direct=direct_routes(routes), max_body_bytes=4, max_in_flight=1)
+    async with client_of(app) as client:
         statuses = [
             (await client.post("/broken", content=b"x")).status_code,  # a bug: 500
             (await client.post("/limited", content=b"x")).status_code,  # an error: 429
@@ -249,9 +236,8 @@ async def test_requests_that_fail_leave_the_in_flight_count() -> None:
 async def test_slow_uploads_without_a_key_hold_no_slot() -> None:
     # 3 uploads to an open path that never finish, and one to a keyed path: none of
     # them may use up the one slot the model endpoints have.
-    app = Edge(
+    app = edge_app(
         Inner(),
-        direct=direct_routes(ROUTES),
         realms=[Realm("/", (b"k",), "test")],
         open_paths=frozenset({"/health"}),
         max_body_bytes=1_000_000,
@@ -273,9 +259,7 @@ async def test_slow_uploads_without_a_key_hold_no_slot() -> None:
     slow = [asyncio.create_task(app(post("/health"), trickle, ignore)) for _ in range(3)]
     slow.append(asyncio.create_task(app(post("/plain"), trickle, ignore)))
     await asyncio.sleep(0.01)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://e"
-    ) as client:
+    async with client_of(app) as client:
         keyed = await client.post("/hot", content=b"a", headers={"X-API-Key": "k"})
         keyless = await client.post("/hot", content=b"a")
     for task in slow:

@@ -63,11 +63,13 @@ class Timeouts:
     streamed: aiohttp.ClientTimeout = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        for name, total in (("whole", self.total), ("streamed", None)):
-            timeout = aiohttp.ClientTimeout(
+        def timeout(total: float | None) -> aiohttp.ClientTimeout:
+            return aiohttp.ClientTimeout(
                 total=total, connect=self.connect, sock_read=self.first_byte
             )
-            object.__setattr__(self, name, timeout)
+
+        object.__setattr__(self, "whole", timeout(self.total))
+        object.__setattr__(self, "streamed", timeout(None))
 
 
 @dataclass(frozen=True, slots=True)
