@@ -24,7 +24,7 @@ from airouter.errors import (
     UpstreamServerError,
     UpstreamTimeout,
 )
-from airouter.providers.base import ChatRequest, StreamChunk
+from airouter.providers.base import ChatRequest, StreamChunk, own_time_limit
 from airouter.providers.http import HttpChatProvider
 from airouter.providers.transport import Target, UpstreamReply, UpstreamStream
 
@@ -167,6 +167,13 @@ async def test_the_deployments_name_and_timeouts_go_with_every_request() -> None
     t = upstream.sent[0].target
     assert t.name == "d"
     assert (t.timeouts.connect, t.timeouts.first_byte, t.timeouts.total) == (1.0, 2.0, 3.0)
+
+
+def test_it_declares_the_deployments_total_as_the_time_it_gives_up_within() -> None:
+    # The router bounds a call with the request's deadline only when this limit
+    # could outlast it (router.service), so it must be the total the upstream keeps.
+    p = provider(ScriptedUpstream(lambda _: reply()), timeout={"first_byte": 5.0, "total": 7.5})
+    assert own_time_limit(p) == 7.5
 
 
 async def test_a_request_without_a_correlation_id_sends_none() -> None:

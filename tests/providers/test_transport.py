@@ -197,6 +197,16 @@ async def test_a_body_that_trickles_past_the_total_timeout_is_a_timeout(
     assert asyncio.get_running_loop().time() - started < 1
 
 
+def test_a_total_over_five_seconds_is_kept_exact_not_rounded_up() -> None:
+    # aiohttp rounds a total over its ceil_threshold (5 s by default) up to the next
+    # whole second of the loop's clock: a deployment's 7.5 s could become 8.4 s, past
+    # a request deadline the router trusted it to keep (router.service). Waiting that
+    # long in a test costs seconds; the setting that keeps it exact is checked instead.
+    whole = Timeouts(total=7.5).whole
+    assert whole.total == 7.5
+    assert whole.ceil_threshold > 10_000
+
+
 async def test_a_refused_connection_is_unreachable(upstream: AiohttpUpstream) -> None:
     with socket.socket() as s:  # a port nobody listens on once this closes
         s.bind(("127.0.0.1", 0))

@@ -152,6 +152,40 @@ async def test_a_hung_upstream_is_cut_at_the_deadline_and_counted() -> None:
     assert breaker.snapshot().failures_in_window == 1
 
 
+@pytest.mark.parametrize(
+    ("gives_up_within", "answered"),
+    [
+        (0.01, True),  # fn's own limit ends it before the deadline: no second bound
+        (5.0, False),  # fn might outlast the deadline: the deadline cuts it
+        (None, False),  # no limit of its own: the deadline cuts it
+    ],
+)
+async def test_the_deadline_bounds_a_call_only_when_its_own_limit_might_outlast_it(
+    gives_up_within: float | None, answered: bool
+) -> None:
+    # Real time: fn takes 60 ms under a 20 ms deadline. An fn that declares it gives
+    # up within 10 ms is taken at its word, so only a missing bound lets it answer.
+    breaker = CircuitBreaker("d", NEVER_TRIPS)
+
+    async def slow() -> str:
+        await asyncio.sleep(0.06)
+        return "late"
+
+    call = call_with_resilience(
+        slow,
+        breaker=breaker,
+        policy=POLICY,
+        deadline=time.monotonic() + 0.02,
+        gives_up_within=gives_up_within,
+    )
+    if answered:
+        assert await call == "late"
+    else:
+        with pytest.raises(UpstreamTimeout):
+            await call
+    assert breaker.snapshot().failures_in_window == (0 if answered else 1)
+
+
 async def test_cancelling_the_request_hands_the_trial_slot_back() -> None:
     clock, breaker = rig(BreakerConfig(consecutive_failures=1, open_wait=30))
     with pytest.raises(UpstreamServerError):

@@ -228,6 +228,36 @@ async def test_a_hanging_head_leaves_time_for_its_fallback_and_its_breaker_sees_
     assert caller.snapshot()["llama-3.3-70b"]["failures_in_window"] == 1
 
 
+class SlowWithLimit(Scripted):
+    """Answers after 150 ms; says it gives up by itself within `gives_up_within` s."""
+
+    def __init__(self, deployment: Deployment, gives_up_within: float) -> None:
+        super().__init__(deployment, ["slow"])
+        self.gives_up_within = gives_up_within
+
+    async def complete(self, request: ChatRequest) -> ChatResult:
+        await asyncio.sleep(0.15)
+        return await super().complete(request)
+
+
+@pytest.mark.parametrize(
+    ("limit", "answered_by"), [(0.01, "llama-3.3-70b"), (30.0, "mistral-large")]
+)
+async def test_a_deployments_own_time_limit_decides_whether_the_deadline_must_cut_it(
+    limit: float, answered_by: str
+) -> None:
+    # Real time, a 100 ms deadline. A deployment that gives up by itself well within
+    # it is not bounded a second time (the provider's word is taken: this one is
+    # slower than it says, to show it); one whose limit could outlast the deadline is
+    # cut, and its fallback answers.
+    providers: dict[str, Scripted] = {d.name: Scripted(d, ["ok"]) for d in CONFIG.deployments}
+    providers["llama-3.3-70b"] = SlowWithLimit(CONFIG.deployment("llama-3.3-70b"), limit)
+    svc = RouterService(CONFIG, providers, None, ResilientCaller.from_config(CONFIG))
+    plan = await svc.plan(REQUEST.messages, HINTS)
+    outcome = await svc.complete(REQUEST, plan, deadline=time.monotonic() + 0.1)
+    assert outcome.deployment.name == answered_by
+
+
 async def test_a_deployment_left_no_time_is_reported_as_not_attempted() -> None:
     svc, providers, _ = service(CONFIG)  # its clock reads 1000.0
     with pytest.raises(AllDeploymentsFailed) as caught:

@@ -52,7 +52,12 @@ class StreamChunk:
 
 
 class Provider(Protocol):
-    """A client for one deployment. Errors raised are `airouter.errors.UpstreamError`s."""
+    """A client for one deployment. Errors raised are `airouter.errors.UpstreamError`s.
+
+    A provider that gives up by itself after some seconds without an answer (its
+    own total timeout, as `HttpChatProvider` does) may say so with a
+    `gives_up_within` attribute; see `own_time_limit`.
+    """
 
     @property
     def deployment(self) -> Deployment: ...
@@ -60,3 +65,14 @@ class Provider(Protocol):
     async def complete(self, request: ChatRequest) -> ChatResult: ...
 
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]: ...
+
+
+def own_time_limit(provider: Provider) -> float | None:
+    """The seconds after which `provider` gives up on a call by itself, or None.
+
+    An optional attribute rather than part of `Provider`: a provider without a limit
+    of its own (simulated deployments, test doubles) needs to say nothing, and the
+    router then bounds each call with the request's deadline alone.
+    """
+    limit = getattr(provider, "gives_up_within", None)
+    return limit if isinstance(limit, int | float) else None

@@ -69,6 +69,12 @@ class HttpChatProvider:
     def deployment(self) -> Deployment:
         return self._deployment
 
+    @property
+    def gives_up_within(self) -> float:
+        """Its own time limit (`base.own_time_limit`): the deployment's total timeout,
+        which the upstream keeps to the millisecond (`transport.Timeouts`)."""
+        return self._deployment.timeout.total
+
     async def complete(self, request: ChatRequest) -> ChatResult:
         body = self._body(request, stream=False)
         reply = await self._upstream.post(self._target, body, _headers(request))

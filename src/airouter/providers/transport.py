@@ -22,6 +22,7 @@ An HTTP error status is an answer, not a failure: callers read the status and de
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import AsyncIterator, Awaitable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -57,15 +58,20 @@ class Timeouts:
     first_byte: float | None = None
     total: float | None = None
     # aiohttp's forms, built once here rather than on every request: for a whole
-    # answer with the total (aiohttp's timer; it rounds limits of 5 s and more up to
-    # the next whole second), for a stream without (AiohttpUpstream.stream keeps it).
+    # answer with the total (aiohttp's timer, kept exact: by default it rounds limits
+    # over 5 s up to the next whole second, and the router trusts a deployment to give
+    # up at its total, router.service), for a stream without (AiohttpUpstream.stream
+    # keeps it, exactly too).
     whole: aiohttp.ClientTimeout = field(init=False, repr=False, compare=False)
     streamed: aiohttp.ClientTimeout = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         def timeout(total: float | None) -> aiohttp.ClientTimeout:
             return aiohttp.ClientTimeout(
-                total=total, connect=self.connect, sock_read=self.first_byte
+                total=total,
+                connect=self.connect,
+                sock_read=self.first_byte,
+                ceil_threshold=math.inf,  # never rounded up
             )
 
         object.__setattr__(self, "whole", timeout(self.total))

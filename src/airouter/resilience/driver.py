@@ -5,6 +5,7 @@ breaker's state machine. Each attempt goes:
 
     breaker.try_acquire() ── refused ──▶ CircuitOpen (first attempt) / last error (a retry)
     fn() bounded by the time left before the deadline ── expired ──▶ UpstreamTimeout
+         (no bound of ours when fn gives up by itself before it: `gives_up_within`)
     breaker.record(outcome)  ← every outcome, before anything else looks at it
     decide() ── RetryAfter(d) ──▶ sleep(d), next attempt
              └─ GiveUp ──▶ re-raise the last upstream error, unchanged
@@ -44,11 +45,17 @@ async def call_with_resilience(
     sleep: Sleep = asyncio.sleep,
     rand: Rand = random.random,
     on_attempt: AttemptHook | None = None,
+    gives_up_within: float | None = None,
 ) -> T:
     """Call `fn` until it succeeds, the policy gives up, or the breaker refuses.
 
     `deadline` is absolute, on `clock` (the breaker's clock too, in production
     `time.monotonic`); neither attempts nor sleeps run past it. `rand` draws from [0, 1).
+    `gives_up_within` is how many seconds `fn` waits at most before it raises an
+    `UpstreamError` by itself (its own total timeout), if it has such a limit: an
+    attempt with at least that long left before the deadline is not bounded again
+    here. That bound is an `asyncio.timeout` scope, about a tenth of a lone
+    request's own time (docs/benchmarks.md, "Latency at 200 req/s").
     """
     last: UpstreamError | None = None
     attempt = 0
@@ -56,7 +63,7 @@ async def call_with_resilience(
         attempt += 1
         permit = _admit(breaker, clock(), deadline, last)
         try:
-            result = await _attempt(fn, breaker, permit, clock, deadline)
+            result = await _attempt(fn, breaker, permit, clock, deadline, gives_up_within)
         except UpstreamError as error:
             last = error
             now, draw = clock(), rand()
@@ -99,10 +106,15 @@ async def _attempt(
     permit: Permit,
     clock: Clock,
     deadline: float,
+    gives_up_within: float | None,
 ) -> T:
     started = clock()
+    budget = deadline - started
     try:
-        result = await _bounded(fn, deadline - started, breaker.name)
+        if gives_up_within is not None and gives_up_within <= budget:
+            result = await fn()  # it gives up by itself before the deadline
+        else:
+            result = await _bounded(fn, budget, breaker.name)
     except BaseException as error:
         breaker.record(permit, duration=clock() - started, error=error)
         raise

@@ -100,8 +100,17 @@ class ResilientCaller:
         return self._clock() + self.deadline
 
     async def call(
-        self, name: str, fn: Callable[[], Awaitable[T]], *, deadline: float, correlation_id: str
+        self,
+        name: str,
+        fn: Callable[[], Awaitable[T]],
+        *,
+        deadline: float,
+        correlation_id: str,
+        gives_up_within: float | None = None,
     ) -> T:
+        """`fn` under the deadline, the retry policy and `name`'s breaker;
+        `gives_up_within`: `fn`'s own time limit, if it has one (`call_with_resilience`)."""
+
         def on_attempt(attempt: int, error: UpstreamError | None, delay: float | None) -> None:
             outcome = "ok" if error is None else error.code
             # A first-attempt success is the common case and the request event already
@@ -128,6 +137,7 @@ class ResilientCaller:
             sleep=self._sleep,
             rand=self._rng.random,
             on_attempt=on_attempt,
+            gives_up_within=gives_up_within,
         )
 
     def report_late_failure(self, name: str, error: UpstreamError) -> None:

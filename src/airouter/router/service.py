@@ -24,7 +24,13 @@ from airouter.errors import (
     InvalidRequest,
     UpstreamError,
 )
-from airouter.providers.base import ChatRequest, ChatResult, Provider, StreamChunk
+from airouter.providers.base import (
+    ChatRequest,
+    ChatResult,
+    Provider,
+    StreamChunk,
+    own_time_limit,
+)
 from airouter.router.caller import ResilientCaller
 from airouter.routing.decide import Decision, decide
 from airouter.routing.signals import (
@@ -79,6 +85,7 @@ class RouterService:
     ) -> None:
         self.config = config
         self._providers = providers
+        self._limits = {name: own_time_limit(p) for name, p in providers.items()}
         self._classifier = classifier
         self._resilience = resilience
 
@@ -167,6 +174,7 @@ class RouterService:
                     partial(call, provider),
                     deadline=share_of(now, deadline, len(chain) - index),
                     correlation_id=correlation_id,
+                    gives_up_within=self._limits[name],
                 )
             except UpstreamError as exc:
                 skipped.append(Attempt(name, exc.code, exc.upstream_status))
