@@ -10,6 +10,8 @@ Runs airouter's real app factories with one injected collaborator swapped
   -gcdefault          no GC tuning at all
   -nolog              AIROUTER_LOG_LEVEL=warning (both per-request log events off)
   -nodetect           a fixed classifier: what detection costs on a cache miss
+  -thp                Python's objects from glibc malloc on transparent huge pages
+                      (PYTHONMALLOC=malloc, GLIBC_TUNABLES=glibc.malloc.hugetlb=1)
   gateway...          the gateway target, shipped and with the same swaps
 direct and passthrough run too, as the floor and the reference.
 
@@ -33,6 +35,9 @@ from upstream import Nginx
 
 HERE = Path(__file__).resolve().parent
 QUIET = {"AIROUTER_LOG_LEVEL": "warning"}
+# Fewer, larger pages for the heap: fewer TLB misses when a lone request finds the
+# caches cold (docs/benchmarks.md, "Latency at 200 req/s").
+HUGE_PAGES = {"PYTHONMALLOC": "malloc", "GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"}
 VARIANTS: dict[str, tuple[str, list[str], dict[str, str]]] = {
     # name: (role, variant_app flags, env overrides)
     "router": ("router", [], {}),
@@ -41,6 +46,7 @@ VARIANTS: dict[str, tuple[str, list[str], dict[str, str]]] = {
     "router-gcdefault": ("router", ["--gc", "default"], {}),
     "router-nolog": ("router", [], QUIET),
     "router-nodetect": ("router", ["--classifier", "fixed"], {}),
+    "router-thp": ("router", [], HUGE_PAGES),
     "gateway": ("all", [], {}),
     "gateway-gcfreeze": ("all", ["--gc", "freeze"], {}),
     "gateway-gcdefault": ("all", ["--gc", "default"], {}),
