@@ -228,6 +228,19 @@ async def test_a_hanging_head_leaves_time_for_its_fallback_and_its_breaker_sees_
     assert caller.snapshot()["llama-3.3-70b"]["failures_in_window"] == 1
 
 
+async def test_a_plan_is_reused_only_for_the_same_hints_and_detection() -> None:
+    # Plans are cached by (hints, detection): a repeat gets the same plan, and any
+    # hint that differs gets its own, never a neighbour's.
+    svc, _, _ = service(CONFIG)
+    vip = Hints(type="chat", complexity="low", language="en", tier="vip")
+    first = await svc.plan(REQUEST.messages, HINTS)
+    assert await svc.plan(REQUEST.messages, HINTS) is first
+    assert (await svc.plan(REQUEST.messages, vip)).decision.rule == "vip"
+    assert (await svc.plan(REQUEST.messages, HINTS)).decision.rule == first.decision.rule != "vip"
+    french = await svc.plan(REQUEST.messages, Hints(type="chat", complexity="low", language="fr"))
+    assert french.resolved.signals.language == "fr"
+
+
 class SlowWithLimit(Scripted):
     """Answers after 150 ms; says it gives up by itself within `gives_up_within` s."""
 

@@ -37,11 +37,15 @@ class Totals:
 class SlidingWindow:
     span: float
     bucket_count: int
-    buckets: tuple[Bucket, ...] = ()
-    # The sums over `buckets`, carried along by `record` (a window built with buckets
-    # must be given their sums): the breaker reads them on every call to a deployment,
-    # and summing up to `bucket_count` buckets each time (60 by default) cost more than
-    # the rest of its bookkeeping.
+    # The buckets, oldest first, with the newest kept apart: a call in the same slice
+    # as the one before (nearly every call under load) rebuilds that one bucket, not
+    # a tuple of up to `bucket_count` of them (60 by default) on every call.
+    older: tuple[Bucket, ...] = ()
+    newest: Bucket | None = None
+    # The sums over all the buckets, carried along by `record` (a window built with
+    # buckets must be given their sums): the breaker reads them on every call to a
+    # deployment, and summing the buckets each time cost more than the rest of its
+    # bookkeeping.
     calls: int = 0
     failures: int = 0
 
@@ -51,35 +55,45 @@ class SlidingWindow:
         if self.bucket_count < 1:
             raise ValueError(f"window needs at least one bucket, not {self.bucket_count}")
 
+    @property
+    def buckets(self) -> tuple[Bucket, ...]:
+        """Every bucket, oldest first."""
+        return self.older if self.newest is None else (*self.older, self.newest)
+
     def index_at(self, now: float) -> int:
         return math.floor(now * self.bucket_count / self.span)
 
     def record(self, now: float, *, failed: bool) -> SlidingWindow:
         """A window with one more call, recorded in the bucket `now` falls into."""
-        live = self._live(now)
         index = self.index_at(now)
-        if live and live[-1].index >= index:  # same slice (or a clock that stepped back)
-            head, last = live[:-1], live[-1]
-        else:
-            head, last = live, Bucket(index)
+        older, newest = self._live(index)
+        calls, failures = self._sums(older, newest)
         # Plain constructors, not dataclasses.replace: this runs on every call to a
         # deployment, and replace() re-reads the field list each time (~3x slower).
-        last = Bucket(last.index, last.calls + 1, last.failures + failed)
-        calls, failures = self._sums(live)
+        if newest is not None and newest.index >= index:  # same slice (or a clock stepped back)
+            newest = Bucket(newest.index, newest.calls + 1, newest.failures + failed)
+        else:
+            older = older if newest is None else (*older, newest)
+            newest = Bucket(index, 1, int(failed))
         return SlidingWindow(
-            self.span, self.bucket_count, (*head, last), calls + 1, failures + failed
+            self.span, self.bucket_count, older, newest, calls + 1, failures + failed
         )
 
     def totals(self, now: float) -> Totals:
-        return Totals(*self._sums(self._live(now)))
+        return Totals(*self._sums(*self._live(self.index_at(now))))
 
-    def _sums(self, live: tuple[Bucket, ...]) -> tuple[int, int]:
-        if live is self.buckets:  # nothing expired: the sums carried along
+    def _sums(self, older: tuple[Bucket, ...], newest: Bucket | None) -> tuple[int, int]:
+        if older is self.older and newest is self.newest:  # nothing expired: carried along
             return self.calls, self.failures
+        live = older if newest is None else (*older, newest)
         return sum(b.calls for b in live), sum(b.failures for b in live)
 
-    def _live(self, now: float) -> tuple[Bucket, ...]:
-        oldest = self.index_at(now) - self.bucket_count + 1
-        if not self.buckets or self.buckets[0].index >= oldest:  # the usual case: all live
-            return self.buckets
-        return tuple(b for b in self.buckets if b.index >= oldest)
+    def _live(self, index: int) -> tuple[tuple[Bucket, ...], Bucket | None]:
+        """The buckets still in the window at slice `index`: (older, newest)."""
+        oldest = index - self.bucket_count + 1
+        older, newest = self.older, self.newest
+        if newest is not None and newest.index < oldest:  # all of them expired
+            return (), None
+        if older and older[0].index < oldest:
+            older = tuple(b for b in older if b.index >= oldest)
+        return older, newest

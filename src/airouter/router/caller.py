@@ -99,7 +99,7 @@ class ResilientCaller:
     def deadline_from_now(self) -> float:
         return self._clock() + self.deadline
 
-    async def call(
+    def call(
         self,
         name: str,
         fn: Callable[[], Awaitable[T]],
@@ -107,7 +107,7 @@ class ResilientCaller:
         deadline: float,
         correlation_id: str,
         gives_up_within: float | None = None,
-    ) -> T:
+    ) -> Awaitable[T]:
         """`fn` under the deadline, the retry policy and `name`'s breaker;
         `gives_up_within`: `fn`'s own time limit, if it has one (`call_with_resilience`)."""
 
@@ -128,7 +128,7 @@ class ResilientCaller:
             if self._observer is not None:
                 self._observer(name, outcome)
 
-        return await call_with_resilience(
+        return call_with_resilience(
             fn,
             breaker=self.registry.get(name),
             policy=self.policy,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, TypeVar
 
 import structlog
@@ -43,6 +43,7 @@ from airouter.routing.signals import (
 )
 
 T = TypeVar("T")
+PLAN_CACHE = 1024
 log = structlog.get_logger("airouter.router")
 
 
@@ -86,11 +87,14 @@ class RouterService:
         self.config = config
         self._providers = providers
         self._limits = {name: own_time_limit(p) for name, p in providers.items()}
+        # Hints and detections come in a few kinds, and a plan is immutable: one per
+        # (hints, detection), built once (resolve() formats its reason string).
+        self._plan_for = lru_cache(maxsize=PLAN_CACHE)(partial(plan_for, config.rules))
         self._classifier = classifier
         self._resilience = resilience
 
     async def plan(self, messages: Sequence[Mapping[str, Any]], hints: Hints) -> Plan:
-        return plan_for(self.config.rules, hints, await self._detect(messages, hints))
+        return self._plan_for(hints, await self._detect(messages, hints))
 
     async def pinned(self, name: str, messages: Sequence[Mapping[str, Any]], hints: Hints) -> Plan:
         """A plan whose chain is the one deployment the caller named."""
@@ -111,10 +115,9 @@ class RouterService:
     ) -> Outcome:
         """The first deployment of the chain that answers; `deadline` (monotonic) bounds it all."""
 
-        async def call(provider: Provider) -> ChatResult:
-            return await provider.complete(request)
-
-        result, deployment, skipped = await self._walk(plan, request.correlation_id, call, deadline)
+        result, deployment, skipped = await self._walk(
+            plan, request.correlation_id, lambda provider: provider.complete(request), deadline
+        )
         usage = result.usage
         cost = deployment.price.cost(usage.prompt_tokens, usage.completion_tokens)
         return Outcome(result, deployment, skipped, cost)

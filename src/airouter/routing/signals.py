@@ -19,6 +19,9 @@ class Hints:
 
 
 class DetectionLike(Protocol):
+    """A classifier's verdict; hashable and immutable (the router caches plans by it)."""
+
+    def __hash__(self) -> int: ...
     @property
     def type(self) -> TaskType: ...
     @property
