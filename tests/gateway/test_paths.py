@@ -20,7 +20,14 @@ from airouter.errors import (
     UpstreamTimeout,
 )
 from airouter.gateway.agents import AGENTS
-from airouter.gateway.paths import AgentCall, GuardedPath, HttpRouter, InProcessRouter
+from airouter.gateway.paths import (
+    AgentCall,
+    GuardedPath,
+    HttpRouter,
+    InProcessRouter,
+    RawAnswer,
+)
+from airouter.providers.base import Usage
 from airouter.providers.schema_fill import fill
 from airouter.providers.transport import Target, UpstreamReply, UpstreamStream
 from airouter.router.caller import ResilientCaller
@@ -49,6 +56,52 @@ async def test_a_hanging_deployment_is_cut_by_the_router_not_the_gateway() -> No
     assert answer.raw.deployment == "mistral-large"  # the router's own fallback answered
     assert router_caller.snapshot()["llama-3.3-70b"]["failures_in_window"] == 1
     assert gateway_caller.snapshot()["foundry"]["failures_in_window"] == 0
+
+
+async def test_with_every_deployment_hanging_the_router_itself_keeps_the_gateways_deadline() -> (
+    None
+):
+    # The foundry path sets no deadline scope around the in-process router (it keeps
+    # the deadline it is handed): the router's own bounds must end the call in time.
+    providers = {d.name: Hangs(d, []) for d in CONFIG.deployments}
+    router = RouterService(CONFIG, providers, None, ResilientCaller.from_config(CONFIG))
+    gateway_caller = ResilientCaller.from_settings(
+        RetrySettings(max_retries=0), BreakerSettings(), 0.3
+    )
+    path = GuardedPath("foundry", InProcessRouter(router), gateway_caller)
+    started = time.monotonic()
+    with pytest.raises(UpstreamTimeout):
+        await path.run(AgentCall(AGENT, request_for(AGENT), Hints(type="chat"), "cid"))
+    assert time.monotonic() - started < 0.3
+    assert gateway_caller.snapshot()["foundry"]["failures_in_window"] == 1
+
+
+class SlowBackend:
+    """Answers after 150 ms; `keeps_deadline` as told (true: the path trusts it)."""
+
+    def __init__(self, keeps_deadline: bool) -> None:
+        self.keeps_deadline = keeps_deadline
+
+    async def complete(self, call: AgentCall, deadline: float) -> RawAnswer:
+        await asyncio.sleep(0.15)
+        return RawAnswer(VALID_ANSWER, "m", "d", "eu", Usage(1, 1), 0.0)
+
+
+@pytest.mark.parametrize("keeps_deadline", [True, False])
+async def test_a_path_bounds_its_backend_only_when_the_backend_does_not_keep_its_deadline(
+    keeps_deadline: bool,
+) -> None:
+    # 100 ms for the path, a backend that takes 150: one that says it keeps its
+    # deadline is taken at its word (this one does not, to show it); one that does not
+    # say so is cut at the deadline.
+    caller = ResilientCaller.from_settings(RetrySettings(max_retries=0), BreakerSettings(), 0.1)
+    path = GuardedPath("foundry", SlowBackend(keeps_deadline), caller)
+    run = path.run(AgentCall(AGENT, request_for(AGENT), Hints(type="chat"), "cid"))
+    if keeps_deadline:
+        assert (await run).raw.deployment == "d"
+    else:
+        with pytest.raises(UpstreamTimeout):
+            await run
 
 
 class FakeUpstream:

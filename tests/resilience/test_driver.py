@@ -186,6 +186,23 @@ async def test_the_deadline_bounds_a_call_only_when_its_own_limit_might_outlast_
     assert breaker.snapshot().failures_in_window == (0 if answered else 1)
 
 
+async def test_an_fn_that_keeps_the_deadline_itself_is_not_bounded_again() -> None:
+    # It was handed the deadline and says it gives up by it (the gateway's in-process
+    # router): taken at its word, shown here by one that overruns it.
+    async def slow() -> str:
+        await asyncio.sleep(0.06)
+        return "late"
+
+    answer = await call_with_resilience(
+        slow,
+        breaker=CircuitBreaker("d", NEVER_TRIPS),
+        policy=POLICY,
+        deadline=time.monotonic() + 0.02,
+        keeps_deadline=True,
+    )
+    assert answer == "late"
+
+
 async def test_cancelling_the_request_hands_the_trial_slot_back() -> None:
     clock, breaker = rig(BreakerConfig(consecutive_failures=1, open_wait=30))
     with pytest.raises(UpstreamServerError):

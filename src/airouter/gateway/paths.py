@@ -75,6 +75,10 @@ _INNER_MARGIN = 0.05
 
 
 class Backend(Protocol):
+    """One way to the model. A backend that gives up by the deadline it is handed, on
+    its own, says so with a true `keeps_deadline` attribute: its path then sets no
+    deadline scope of its own around it (`GuardedPath`)."""
+
     async def complete(self, call: AgentCall, deadline: float) -> RawAnswer:
         """One raw call; `deadline` is absolute on `time.monotonic`."""
         ...
@@ -82,6 +86,10 @@ class Backend(Protocol):
 
 class InProcessRouter:
     """The foundry path when the router runs in this process."""
+
+    # The router bounds every deployment call by the deadline it is handed: with a
+    # scope of its own, or by the deployment's total where that ends sooner.
+    keeps_deadline = True
 
     def __init__(self, service: RouterService) -> None:
         self._service = service
@@ -123,6 +131,8 @@ class InProcessRouter:
 
 class HttpRouter:
     """The foundry path to a remote router (`AI_ROUTER_URL`), sending `AI_ROUTER_API_KEY`."""
+
+    keeps_deadline = True  # its own timeout scope, at the deadline
 
     def __init__(self, url: str, api_key: str | None, upstream: Upstream) -> None:
         headers = {"Content-Type": "application/json"}
@@ -212,6 +222,7 @@ class GuardedPath:
         self.name = name
         self._backend = backend
         self._caller = caller
+        self._keeps_deadline = getattr(backend, "keeps_deadline", False) is True
 
     async def run(self, call: AgentCall) -> PathAnswer:
         deadline = self._caller.deadline_from_now()
@@ -225,6 +236,7 @@ class GuardedPath:
             attempt,
             deadline=deadline,
             correlation_id=call.correlation_id,
+            keeps_deadline=self._keeps_deadline,
         )
 
     def snapshot(self) -> dict[str, Any]:

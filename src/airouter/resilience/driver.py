@@ -5,7 +5,8 @@ breaker's state machine. Each attempt goes:
 
     breaker.try_acquire() ── refused ──▶ CircuitOpen (first attempt) / last error (a retry)
     fn() bounded by the time left before the deadline ── expired ──▶ UpstreamTimeout
-         (no bound of ours when fn gives up by itself before it: `gives_up_within`)
+         (no bound of ours when fn gives up by itself before it: `gives_up_within`,
+          `keeps_deadline`)
     breaker.record(outcome)  ← every outcome, before anything else looks at it
     decide() ── RetryAfter(d) ──▶ sleep(d), next attempt
              └─ GiveUp ──▶ re-raise the last upstream error, unchanged
@@ -46,6 +47,7 @@ async def call_with_resilience(
     rand: Rand = random.random,
     on_attempt: AttemptHook | None = None,
     gives_up_within: float | None = None,
+    keeps_deadline: bool = False,
 ) -> T:
     """Call `fn` until it succeeds, the policy gives up, or the breaker refuses.
 
@@ -56,6 +58,8 @@ async def call_with_resilience(
     attempt with at least that long left before the deadline is not bounded again
     here. That bound is an `asyncio.timeout` scope, about a tenth of a lone
     request's own time (docs/benchmarks.md, "Latency at 200 req/s").
+    `keeps_deadline` says `fn` was handed this same deadline and gives up by it on
+    its own (the gateway's in-process router does): then no attempt is bounded here.
     """
     last: UpstreamError | None = None
     attempt = 0
@@ -63,7 +67,8 @@ async def call_with_resilience(
         attempt += 1
         permit = _admit(breaker, clock(), deadline, last)
         try:
-            result = await _attempt(fn, breaker, permit, clock, deadline, gives_up_within)
+            bounded = not keeps_deadline
+            result = await _attempt(fn, breaker, permit, clock, deadline, bounded, gives_up_within)
         except UpstreamError as error:
             last = error
             now, draw = clock(), rand()
@@ -106,13 +111,14 @@ async def _attempt(
     permit: Permit,
     clock: Clock,
     deadline: float,
+    bounded: bool,
     gives_up_within: float | None,
 ) -> T:
     started = clock()
     budget = deadline - started
     try:
-        if gives_up_within is not None and gives_up_within <= budget:
-            result = await fn()  # it gives up by itself before the deadline
+        if not bounded or (gives_up_within is not None and gives_up_within <= budget):
+            result = await fn()  # it gives up by itself by the deadline
         else:
             result = await _bounded(fn, budget, breaker.name)
     except BaseException as error:

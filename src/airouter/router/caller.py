@@ -107,9 +107,11 @@ class ResilientCaller:
         deadline: float,
         correlation_id: str,
         gives_up_within: float | None = None,
+        keeps_deadline: bool = False,
     ) -> Awaitable[T]:
         """`fn` under the deadline, the retry policy and `name`'s breaker;
-        `gives_up_within`: `fn`'s own time limit, if it has one (`call_with_resilience`)."""
+        `gives_up_within`: `fn`'s own time limit, if it has one; `keeps_deadline`: `fn`
+        gives up by `deadline` itself (both: `call_with_resilience`)."""
 
         def on_attempt(attempt: int, error: UpstreamError | None, delay: float | None) -> None:
             outcome = "ok" if error is None else error.code
@@ -138,6 +140,7 @@ class ResilientCaller:
             rand=self._rng.random,
             on_attempt=on_attempt,
             gives_up_within=gives_up_within,
+            keeps_deadline=keeps_deadline,
         )
 
     def report_late_failure(self, name: str, error: UpstreamError) -> None:
