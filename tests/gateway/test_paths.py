@@ -12,6 +12,7 @@ import pytest
 
 from airouter.config import load_routing_config
 from airouter.config.model import BreakerSettings, RetrySettings
+from airouter.detect import Detector
 from airouter.errors import (
     RouterAuthFailed,
     UpstreamBadResponse,
@@ -32,6 +33,7 @@ from airouter.providers.schema_fill import fill
 from airouter.providers.transport import Target, UpstreamReply, UpstreamStream
 from airouter.router.caller import ResilientCaller
 from airouter.router.service import RouterService
+from airouter.routing.classifiers import LlmClassifier, LocalClassifier
 from airouter.routing.signals import Hints
 from tests.gateway.agents.samples import request_for, schema_of
 from tests.router.test_service import Hangs, Scripted
@@ -70,10 +72,31 @@ async def test_with_every_deployment_hanging_the_router_itself_keeps_the_gateway
     )
     path = GuardedPath("foundry", InProcessRouter(router), gateway_caller)
     started = time.monotonic()
-    with pytest.raises(UpstreamTimeout):
-        await path.run(AgentCall(AGENT, request_for(AGENT), Hints(type="chat"), "cid"))
+    async with asyncio.timeout(2):  # a router that did not keep it fails here, not hangs
+        with pytest.raises(UpstreamTimeout):
+            await path.run(AgentCall(AGENT, request_for(AGENT), Hints(type="chat"), "cid"))
     assert time.monotonic() - started < 0.3
     assert gateway_caller.snapshot()["foundry"]["failures_in_window"] == 1
+
+
+async def test_a_router_that_asks_an_llm_classifier_is_bounded_by_the_path_again() -> None:
+    # The classifier's call has its own timeout (here 2 s), not the gateway's
+    # deadline (0.2 s): the path must keep its own scope around such a router.
+    hanging = Hangs(CONFIG.deployment("mistral-large"), [])
+    classifier_caller = ResilientCaller.from_settings(
+        RetrySettings(max_retries=0), BreakerSettings(), 2.0
+    )
+    classifier = LlmClassifier(hanging, LocalClassifier(Detector()), classifier_caller, ["en"])
+    providers = {d.name: Scripted(d, [VALID_ANSWER]) for d in CONFIG.deployments}
+    router = RouterService(CONFIG, providers, classifier, ResilientCaller.from_config(CONFIG))
+    gateway_caller = ResilientCaller.from_settings(
+        RetrySettings(max_retries=0), BreakerSettings(), 0.2
+    )
+    path = GuardedPath("foundry", InProcessRouter(router), gateway_caller)
+    started = time.monotonic()
+    with pytest.raises(UpstreamTimeout):
+        await path.run(AgentCall(AGENT, request_for(AGENT), Hints(), "cid"))
+    assert time.monotonic() - started < 1
 
 
 class SlowBackend:

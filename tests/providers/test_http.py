@@ -7,6 +7,7 @@ redirects) is proved in test_transport.py.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -174,6 +175,16 @@ def test_it_declares_the_deployments_total_as_the_time_it_gives_up_within() -> N
     # could outlast it (router.service), so it must be the total the upstream keeps.
     p = provider(ScriptedUpstream(lambda _: reply()), timeout={"first_byte": 5.0, "total": 7.5})
     assert own_time_limit(p) == 7.5
+
+
+@pytest.mark.parametrize("declared", [0, -1.0, math.inf, True, "60", None])
+def test_a_declared_limit_that_is_no_limit_is_not_trusted(declared: object) -> None:
+    # Zero (aiohttp's "no timeout"), infinity, a flag or a string bound nothing: the
+    # router keeps its own deadline scope around such a provider.
+    class Declares:
+        gives_up_within = declared
+
+    assert own_time_limit(Declares()) is None  # type: ignore[arg-type]
 
 
 async def test_a_request_without_a_correlation_id_sends_none() -> None:

@@ -19,7 +19,7 @@ from airouter.errors import (
 )
 from airouter.resilience.breaker import BreakerConfig, BreakerStatus
 from airouter.resilience.circuit import CircuitBreaker
-from airouter.resilience.driver import call_with_resilience
+from airouter.resilience.driver import OWN_LIMIT_MARGIN, call_with_resilience
 from airouter.resilience.retry import RetryPolicy, backoff_ceiling
 from tests.resilience.fakes import FakeClock, Script
 
@@ -156,6 +156,7 @@ async def test_a_hung_upstream_is_cut_at_the_deadline_and_counted() -> None:
     ("gives_up_within", "answered"),
     [
         (0.01, True),  # fn's own limit ends it before the deadline: no second bound
+        (0.08, False),  # within the deadline, but not by OWN_LIMIT_MARGIN: bounded
         (5.0, False),  # fn might outlast the deadline: the deadline cuts it
         (None, False),  # no limit of its own: the deadline cuts it
     ],
@@ -163,19 +164,20 @@ async def test_a_hung_upstream_is_cut_at_the_deadline_and_counted() -> None:
 async def test_the_deadline_bounds_a_call_only_when_its_own_limit_might_outlast_it(
     gives_up_within: float | None, answered: bool
 ) -> None:
-    # Real time: fn takes 60 ms under a 20 ms deadline. An fn that declares it gives
+    # Real time: fn takes 150 ms under a 100 ms deadline. An fn that declares it gives
     # up within 10 ms is taken at its word, so only a missing bound lets it answer.
+    assert 0.01 + OWN_LIMIT_MARGIN <= 0.1 < 0.08 + OWN_LIMIT_MARGIN
     breaker = CircuitBreaker("d", NEVER_TRIPS)
 
     async def slow() -> str:
-        await asyncio.sleep(0.06)
+        await asyncio.sleep(0.15)
         return "late"
 
     call = call_with_resilience(
         slow,
         breaker=breaker,
         policy=POLICY,
-        deadline=time.monotonic() + 0.02,
+        deadline=time.monotonic() + 0.1,
         gives_up_within=gives_up_within,
     )
     if answered:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from airouter.config import load_routing_config
 from airouter.config.model import Deployment, RoutingConfig
+from airouter.detect import Detector
 from airouter.errors import (
     AllDeploymentsFailed,
     UpstreamError,
@@ -22,6 +23,7 @@ from airouter.errors import (
 from airouter.providers.base import ChatRequest, ChatResult, StreamChunk, Usage
 from airouter.router.caller import ResilientCaller
 from airouter.router.service import FALLBACK_RESERVE, RouterService, share_of
+from airouter.routing.classifiers import LocalClassifier
 from airouter.routing.signals import Hints
 
 REQUEST = ChatRequest([{"role": "user", "content": "hi"}], correlation_id="c")
@@ -241,15 +243,47 @@ async def test_a_plan_is_reused_only_for_the_same_hints_and_detection() -> None:
     assert french.resolved.signals.language == "fr"
 
 
+async def test_a_repeated_prompt_reuses_its_plan_and_a_new_one_gets_its_own() -> None:
+    local = LocalClassifier(Detector())
+    svc = RouterService(CONFIG, {}, local, ResilientCaller.from_config(CONFIG))
+    english = [{"role": "user", "content": "What is the capital of Australia?"}]
+    french = [{"role": "user", "content": "Quelle est la capitale de l'Australie ?"}]
+    first = await svc.plan(english, Hints())
+    assert await svc.plan(list(english), Hints()) is first
+    other = await svc.plan(french, Hints())
+    assert (first.resolved.signals.language, other.resolved.signals.language) == ("en", "fr")
+    assert other.decision.rule != first.decision.rule
+
+
+class Unhashable:
+    """A detection an injected classifier might return: not hashable."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        self.type, self.complexity, self.language, self.reasons = "math", "high", "en", ()
+
+
+class GivesUnhashable:
+    async def classify(self, messages: object) -> Unhashable:
+        return Unhashable()
+
+
+async def test_a_detection_that_cannot_be_hashed_is_planned_without_the_cache() -> None:
+    svc = RouterService(CONFIG, {}, GivesUnhashable(), ResilientCaller.from_config(CONFIG))
+    plan = await svc.plan(REQUEST.messages, Hints())
+    assert plan.resolved.signals.type == "math"
+
+
 class SlowWithLimit(Scripted):
-    """Answers after 150 ms; says it gives up by itself within `gives_up_within` s."""
+    """Answers after 300 ms; says it gives up by itself within `gives_up_within` s."""
 
     def __init__(self, deployment: Deployment, gives_up_within: float) -> None:
         super().__init__(deployment, ["slow"])
         self.gives_up_within = gives_up_within
 
     async def complete(self, request: ChatRequest) -> ChatResult:
-        await asyncio.sleep(0.15)
+        await asyncio.sleep(0.3)
         return await super().complete(request)
 
 
@@ -259,7 +293,7 @@ class SlowWithLimit(Scripted):
 async def test_a_deployments_own_time_limit_decides_whether_the_deadline_must_cut_it(
     limit: float, answered_by: str
 ) -> None:
-    # Real time, a 100 ms deadline. A deployment that gives up by itself well within
+    # Real time, a 200 ms deadline. A deployment that gives up by itself well within
     # it is not bounded a second time (the provider's word is taken: this one is
     # slower than it says, to show it); one whose limit could outlast the deadline is
     # cut, and its fallback answers.
@@ -267,7 +301,7 @@ async def test_a_deployments_own_time_limit_decides_whether_the_deadline_must_cu
     providers["llama-3.3-70b"] = SlowWithLimit(CONFIG.deployment("llama-3.3-70b"), limit)
     svc = RouterService(CONFIG, providers, None, ResilientCaller.from_config(CONFIG))
     plan = await svc.plan(REQUEST.messages, HINTS)
-    outcome = await svc.complete(REQUEST, plan, deadline=time.monotonic() + 0.1)
+    outcome = await svc.complete(REQUEST, plan, deadline=time.monotonic() + 0.2)
     assert outcome.deployment.name == answered_by
 
 

@@ -69,8 +69,9 @@ class PathAnswer:
 
 log = structlog.get_logger("airouter.gateway")
 
-# The router in this process must give up a little before the gateway's own deadline,
-# so that its breakers, not the gateway's cancellation, see a hanging deployment.
+# The router in this process gives up a little before the gateway's own deadline, so
+# that its breakers see a hanging deployment, and its answer (a timeout) reaches the
+# path before the deadline does.
 _INNER_MARGIN = 0.05
 
 
@@ -87,12 +88,16 @@ class Backend(Protocol):
 class InProcessRouter:
     """The foundry path when the router runs in this process."""
 
-    # The router bounds every deployment call by the deadline it is handed: with a
-    # scope of its own, or by the deployment's total where that ends sooner.
-    keeps_deadline = True
-
     def __init__(self, service: RouterService) -> None:
         self._service = service
+
+    @property
+    def keeps_deadline(self) -> bool:
+        # The router bounds every deployment call by the deadline it is handed (a scope
+        # of its own, or the deployment's total where that ends sooner). Planning is
+        # bounded by it only when it asks no LLM classifier, whose call has its own
+        # timeout (`classifier_timeout`), not this deadline.
+        return self._service.plans_locally
 
     async def complete(self, call: AgentCall, deadline: float) -> RawAnswer:
         chat = call.chat_request()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -75,4 +76,6 @@ def own_time_limit(provider: Provider) -> float | None:
     router then bounds each call with the request's deadline alone.
     """
     limit = getattr(provider, "gives_up_within", None)
-    return limit if isinstance(limit, int | float) else None
+    if isinstance(limit, bool) or not isinstance(limit, int | float):
+        return None
+    return limit if 0 < limit < math.inf else None  # 0 or inf: no limit at all

@@ -29,6 +29,9 @@ from airouter.resilience.circuit import CircuitBreaker, Clock, Permit
 from airouter.resilience.retry import Decision, GiveUp, RetryPolicy, decide, unless_unavailable
 
 T = TypeVar("T")
+OWN_LIMIT_MARGIN = 0.05
+"""Seconds an fn's own limit must leave before the deadline for the driver to trust
+it: its timer starts a little after the attempt does, and its result is read after."""
 Sleep = Callable[[float], Awaitable[None]]
 Rand = Callable[[], float]
 AttemptHook = Callable[[int, UpstreamError | None, float | None], None]
@@ -55,8 +58,8 @@ async def call_with_resilience(
     `time.monotonic`); neither attempts nor sleeps run past it. `rand` draws from [0, 1).
     `gives_up_within` is how many seconds `fn` waits at most before it raises an
     `UpstreamError` by itself (its own total timeout), if it has such a limit: an
-    attempt with at least that long left before the deadline is not bounded again
-    here. That bound is an `asyncio.timeout` scope, about a tenth of a lone
+    attempt with at least that long left before the deadline (and OWN_LIMIT_MARGIN)
+    is not bounded again here. That bound is an `asyncio.timeout` scope, about a tenth of a lone
     request's own time (docs/benchmarks.md, "Latency at 200 req/s").
     `keeps_deadline` says `fn` was handed this same deadline and gives up by it on
     its own (the gateway's in-process router does): then no attempt is bounded here.
@@ -117,7 +120,9 @@ async def _attempt(
     started = clock()
     budget = deadline - started
     try:
-        if not bounded or (gives_up_within is not None and gives_up_within <= budget):
+        if not bounded or (
+            gives_up_within is not None and gives_up_within + OWN_LIMIT_MARGIN <= budget
+        ):
             result = await fn()  # it gives up by itself by the deadline
         else:
             result = await _bounded(fn, budget, breaker.name)

@@ -32,6 +32,7 @@ from airouter.providers.base import (
     own_time_limit,
 )
 from airouter.router.caller import ResilientCaller
+from airouter.routing.classifiers import LocalClassifier
 from airouter.routing.decide import Decision, decide
 from airouter.routing.signals import (
     Classifier,
@@ -87,14 +88,25 @@ class RouterService:
         self.config = config
         self._providers = providers
         self._limits = {name: own_time_limit(p) for name, p in providers.items()}
-        # Hints and detections come in a few kinds, and a plan is immutable: one per
-        # (hints, detection), built once (resolve() formats its reason string).
+        # A plan is immutable and a repeated prompt brings the same detection (the
+        # detector keeps its verdicts per prompt): its plan is built once (resolve()
+        # formats a reason string). A new prompt's detection names bits of it among
+        # its reasons, so those plans are built anew, as before.
         self._plan_for = lru_cache(maxsize=PLAN_CACHE)(partial(plan_for, config.rules))
         self._classifier = classifier
         self._resilience = resilience
 
     async def plan(self, messages: Sequence[Mapping[str, Any]], hints: Hints) -> Plan:
-        return self._plan_for(hints, await self._detect(messages, hints))
+        detection = await self._detect(messages, hints)
+        try:
+            return self._plan_for(hints, detection)
+        except TypeError:  # a detection that cannot be hashed (an injected classifier's)
+            return plan_for(self.config.rules, hints, detection)
+
+    @property
+    def plans_locally(self) -> bool:
+        """Whether planning never waits on the network (no LLM classifier to ask)."""
+        return self._classifier is None or isinstance(self._classifier, LocalClassifier)
 
     async def pinned(self, name: str, messages: Sequence[Mapping[str, Any]], hints: Hints) -> Plan:
         """A plan whose chain is the one deployment the caller named."""
