@@ -59,9 +59,9 @@ class Timeouts:
     total: float | None = None
     # aiohttp's forms, built once here rather than on every request: for a whole
     # answer with the total (aiohttp's timer, kept exact: by default it rounds limits
-    # of 5 s and more up to the next whole second, and the router trusts a deployment to give
-    # up at its total, router.service), for a stream without (AiohttpUpstream.stream
-    # keeps it, exactly too).
+    # of 5 s and more up to the next whole second, and the router trusts a deployment
+    # to give up at its total, router.service), for a stream without
+    # (AiohttpUpstream.stream keeps it, exactly too).
     whole: aiohttp.ClientTimeout = field(init=False, repr=False, compare=False)
     streamed: aiohttp.ClientTimeout = field(init=False, repr=False, compare=False)
 

@@ -59,18 +59,18 @@ async def call_with_resilience(
     `gives_up_within` is how many seconds `fn` waits at most before it raises an
     `UpstreamError` by itself (its own total timeout), if it has such a limit: an
     attempt with at least that long left before the deadline (and OWN_LIMIT_MARGIN)
-    is not bounded again here. That bound is an `asyncio.timeout` scope, about a tenth of a lone
-    request's own time (docs/benchmarks.md, "Latency at 200 req/s").
+    is not bounded again here. That bound is an `asyncio.timeout` scope, about a
+    tenth of a lone request's own time (docs/benchmarks.md, "Latency at 200 req/s").
     `keeps_deadline` says `fn` was handed this same deadline and gives up by it on
     its own (the gateway's in-process router does): then no attempt is bounded here.
     """
     last: UpstreamError | None = None
     attempt = 0
+    bounded = not keeps_deadline
     while True:
         attempt += 1
         permit = _admit(breaker, clock(), deadline, last)
         try:
-            bounded = not keeps_deadline
             result = await _attempt(fn, breaker, permit, clock, deadline, bounded, gives_up_within)
         except UpstreamError as error:
             last = error

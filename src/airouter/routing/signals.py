@@ -19,7 +19,8 @@ class Hints:
 
 
 class DetectionLike(Protocol):
-    """A classifier's verdict; hashable and immutable (the router caches plans by it)."""
+    """A classifier's verdict, immutable. The router caches plans by it when it can be
+    hashed (`Detection` can), and plans afresh each time when it cannot."""
 
     def __hash__(self) -> int: ...
     @property
