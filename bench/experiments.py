@@ -6,6 +6,8 @@ Runs airouter's real app factories with one injected collaborator swapped
   router              as shipped (`airouter serve --role router`): the CLI target
   +httpx              httpx's client API over aiohttp (bench/aiohttp_transport.py) as the
                       upstream seam: what httpx's own layer costs (src dropped it)
+  +floor              a bare HTTP/1.1 seam (bench/floor_upstream.py) in place of aiohttp:
+                      the most a leaner upstream client could buy
   -gcfreeze           gc.freeze() only, Python's default young generation (700)
   -gcdefault          no GC tuning at all
   -nolog              AIROUTER_LOG_LEVEL=warning (both per-request log events off)
@@ -42,12 +44,14 @@ VARIANTS: dict[str, tuple[str, list[str], dict[str, str]]] = {
     # name: (role, variant_app flags, env overrides)
     "router": ("router", [], {}),
     "router+httpx": ("router", ["--transport", "httpx"], {}),
+    "router+floor": ("router", ["--transport", "floor"], {}),
     "router-gcfreeze": ("router", ["--gc", "freeze"], {}),
     "router-gcdefault": ("router", ["--gc", "default"], {}),
     "router-nolog": ("router", [], QUIET),
     "router-nodetect": ("router", ["--classifier", "fixed"], {}),
     "router-thp": ("router", [], HUGE_PAGES),
     "gateway": ("all", [], {}),
+    "gateway+floor": ("all", ["--transport", "floor"], {}),
     "gateway-gcfreeze": ("all", ["--gc", "freeze"], {}),
     "gateway-gcdefault": ("all", ["--gc", "default"], {}),
 }

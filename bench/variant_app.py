@@ -5,6 +5,8 @@ and classifier as injected parts (`RouterParts`), so each variant measures what 
 src change would buy before anyone makes it.
 
     python bench/variant_app.py --port 9003 --role router --transport httpx --gc default
+
+`--transport floor` is bench/floor_upstream.py: the least an HTTP client can do.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import httpx
 import uvicorn
 from aiohttp_transport import AiohttpTransport
+from floor_upstream import FloorUpstream
 
 from airouter.config.model import Complexity, TaskType
 from airouter.gateway.app import GatewayParts, create_gateway_app
@@ -76,14 +79,16 @@ class HttpxUpstream:
 
 def upstream_for(transport: str) -> Upstream | None:
     """None: whatever src/airouter/router/app.py builds today."""
-    return None if transport == "shipped" else HttpxUpstream()
+    if transport == "shipped":
+        return None
+    return FloorUpstream() if transport == "floor" else HttpxUpstream()
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--role", choices=["router", "all"], default="router")
-    p.add_argument("--transport", choices=["shipped", "httpx"], default="shipped")
+    p.add_argument("--transport", choices=["shipped", "httpx", "floor"], default="shipped")
     p.add_argument("--classifier", choices=["detector", "fixed"], default="detector")
     p.add_argument(
         "--gc",
