@@ -66,7 +66,18 @@ class _Connection(asyncio.Protocol):
             self.waiter.set_exception(exc)
 
 
-class FloorUpstream:
+class WholeAnswersOnly:
+    """For the bench's own upstream seams: the benchmark never streams."""
+
+    @asynccontextmanager
+    async def stream(
+        self, target: Target, body: bytes, headers: Mapping[str, str]
+    ) -> AsyncIterator[UpstreamStream]:
+        raise NotImplementedError("this bench seam sends whole completions only")
+        yield  # a generator, for asynccontextmanager
+
+
+class FloorUpstream(WholeAnswersOnly):
     """The `Upstream` seam, whole answers over plain HTTP only (see the module docstring)."""
 
     def __init__(self) -> None:
@@ -96,13 +107,6 @@ class FloorUpstream:
         else:
             connection.transport.close()
         return reply
-
-    @asynccontextmanager
-    async def stream(
-        self, target: Target, body: bytes, headers: Mapping[str, str]
-    ) -> AsyncIterator[UpstreamStream]:
-        raise NotImplementedError("the floor seam sends whole completions only")
-        yield  # a generator, for asynccontextmanager
 
     async def aclose(self) -> None:
         for connections in self._idle.values():

@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import argparse
 import gc
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import uvicorn
 from aiohttp_transport import AiohttpTransport
-from floor_upstream import FloorUpstream
+from floor_upstream import FloorUpstream, WholeAnswersOnly
 
 from airouter.config.model import Complexity, TaskType
 from airouter.gateway.app import GatewayParts, create_gateway_app
 from airouter.logs import configure_logging
-from airouter.providers.transport import Target, Upstream, UpstreamReply, UpstreamStream
+from airouter.providers.transport import Target, Upstream, UpstreamReply
 from airouter.router.app import RouterParts, create_router_app
 from airouter.server import tune_gc
 from airouter.settings import load_settings
@@ -52,7 +51,7 @@ class FixedClassifier:
         return FixedDetection()
 
 
-class HttpxUpstream:
+class HttpxUpstream(WholeAnswersOnly):
     """The upstream seam as src had it before: httpx's client API over aiohttp's pool.
 
     Whole answers only (the benchmark never streams); errors are not translated.
@@ -68,13 +67,6 @@ class HttpxUpstream:
             target.url, content=body, headers={**target.headers, **headers}, timeout=timeout
         )
         return UpstreamReply(response.status_code, response.headers, response.content)
-
-    @asynccontextmanager
-    async def stream(
-        self, target: Target, body: bytes, headers: Mapping[str, str]
-    ) -> AsyncIterator[UpstreamStream]:
-        raise NotImplementedError("the benchmark sends whole completions only")
-        yield  # a generator, for asynccontextmanager
 
 
 def upstream_for(transport: str) -> Upstream | None:
