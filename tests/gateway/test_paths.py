@@ -75,7 +75,7 @@ async def test_with_every_deployment_hanging_the_router_itself_keeps_the_gateway
     async with asyncio.timeout(2):  # a router that did not keep it fails here, not hangs
         with pytest.raises(UpstreamTimeout):
             await path.run(AgentCall(AGENT, request_for(AGENT), Hints(type="chat"), "cid"))
-    assert time.monotonic() - started < 0.3
+    assert time.monotonic() - started < 0.5  # the deadline (0.3 s), give or take a busy loop
     assert gateway_caller.snapshot()["foundry"]["failures_in_window"] == 1
 
 
