@@ -38,6 +38,7 @@ RESULTS = HERE / "results"
 ALL = ("direct", "passthrough", "router", "gateway", "litellm", "router-stream")
 HEADLINE = ALL[:5]  # router-stream on request: it has no goal, and no stream-aware peer here
 TARGET_CPU = targets.Target.cpu  # the core the targets are pinned to (one worker)
+BOTH_CPUS = "0,1"  # where they run with --workers 2 and more, the load generator too
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -107,7 +108,7 @@ def settings_for(args: argparse.Namespace) -> Settings:
         warmup=args.warmup,
         rate=args.rate,
         rate_seconds=args.rate_seconds,
-        load_cpu="0,1" if both else "0",
+        load_cpu=BOTH_CPUS if both else "0",
         wrk_threads=2 if both else 1,
         fixed_rate=not args.no_rate,
     )
@@ -130,7 +131,7 @@ def one_run(
             skipped[name] = made
             continue
         if args.workers > 1:
-            made.cpu = "0,1"
+            made.cpu = BOTH_CPUS
         if args.unique_prompts:
             made.body = targets.with_unique_prompt(made.body)
         # LiteLLM saturates below the fixed rate, so that mode would only measure its queue.
@@ -172,12 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="airouter-bench-"))
     runs: list[dict[str, Sample]] = []
     skipped: dict[str, str] = {}
-    idle_before = idle_entries(TARGET_CPU)
+    cores = BOTH_CPUS if args.workers > 1 else TARGET_CPU
+    idle_before = idle_entries(cores)
     with cpu_latency_qos(args.cpu_latency_qos), Upstream(args.upstream_delay_ms, "0") as upstream:
         for i in range(args.runs):
             print(f"run {i + 1}/{args.runs}", file=sys.stderr)
             runs.append(one_run(names, args, upstream, workdir, skipped))
-    idle = {k: v - idle_before.get(k, 0) for k, v in idle_entries(TARGET_CPU).items()}
+    idle = {k: v - idle_before.get(k, 0) for k, v in idle_entries(cores).items()}
     rows = report.aggregate(runs, names, skipped)
     print(describe(args))
     print(report.table(rows))
@@ -185,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\ngoals:\n" + report.goals_text(rows))
     if idle:  # whether the targets' core halted between requests (--cpu-latency-qos)
         entered = ", ".join(f"{name} {count:,}" for name, count in idle.items())
-        print(f"\nidle states entered by core {TARGET_CPU} during the runs: {entered}")
+        print(f"\nidle states entered by core(s) {cores} during the runs: {entered}")
     save(args, runs, rows, workdir, idle)
     return 0
 

@@ -143,14 +143,16 @@ def cpu_latency_qos(enabled: bool) -> Iterator[None]:
         os.close(fd)
 
 
-def idle_entries(cpu: str) -> dict[str, int]:
-    """How many times `cpu` has entered each of its idle states since boot, by name
-    (cpuidle sysfs; "POLL" is the polling one). Empty where cpuidle is not exposed."""
+def idle_entries(cpus: str) -> dict[str, int]:
+    """How many times the CPUs `cpus` ("1", or "0,1") have entered each of their idle
+    states since boot, summed by name (cpuidle sysfs; "POLL" is the polling one).
+    Empty where cpuidle is not exposed."""
     entries: dict[str, int] = {}
-    for state in sorted(Path(f"/sys/devices/system/cpu/cpu{cpu}/cpuidle").glob("state*")):
-        try:
-            name = (state / "name").read_text().strip()
-            entries[name] = int((state / "usage").read_text())
-        except (OSError, ValueError):
-            continue
+    for cpu in cpus.split(","):
+        for state in sorted(Path(f"/sys/devices/system/cpu/cpu{cpu}/cpuidle").glob("state*")):
+            try:
+                name = (state / "name").read_text().strip()
+                entries[name] = entries.get(name, 0) + int((state / "usage").read_text())
+            except (OSError, ValueError):
+                continue
     return entries
