@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     print(report.table(rows))
     print("\nerrors:\n" + report.errors_text(rows))
     print("\ngoals:\n" + report.goals_text(rows))
-    if idle:  # whether the targets' core halted between requests (--cpu-latency-qos)
+    if idle:  # whether the targets' cores halted between requests (--cpu-latency-qos)
         entered = ", ".join(f"{name} {count:,}" for name, count in idle.items())
         print(f"\nidle states entered by core(s) {cores} during the runs: {entered}")
     save(args, runs, rows, workdir, idle)
