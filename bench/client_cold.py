@@ -6,10 +6,9 @@ time then. This times one POST at a time to the bench's nginx, hot and with the
 caches evicted before each call (as `inprocess.py --cold` does), two ways:
 
   aiohttp   `AiohttpUpstream.post`, the seam every deployment call goes through
-  floor     a bare asyncio protocol on one kept-alive connection that writes the
-            request bytes and reads to the Content-Length: no pool, no timeouts,
-            no header parsing worth the name. Not a client anyone should ship;
-            it shows how much of the call is the client library itself.
+  floor     `FloorUpstream.post` (bench/floor_upstream.py): httptools over kept-alive
+            asyncio connections, no timeouts, TLS or proxies. Not a client anyone
+            should ship; it shows how much of the call is the client library itself.
 
     .venv/bin/python bench/client_cold.py        # ~20 s; nginx from Debian
 
@@ -19,18 +18,16 @@ Prints the median µs per call of each, hot and cold (the targets' core, 1).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import cast
 
 import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from inprocess import EVICTION_BYTES  # bench/ is not a package
+from floor_upstream import FloorUpstream  # bench/ is not a package
+from inprocess import CacheEvictor, median_us
 from procstat import free_port
 from upstream import Nginx
 
@@ -39,71 +36,33 @@ from airouter.providers.transport import AiohttpUpstream, Target, Timeouts
 BODY = b'{"model":"m","messages":[{"role":"user","content":"hi"}]}'
 
 
-class Floor(asyncio.Protocol):
-    """Reads one answer at a time to its Content-Length (nginx always sends one)."""
-
-    def __init__(self) -> None:
-        self.buffer = bytearray()
-        self.waiter: asyncio.Future[bytes] | None = None
-        self.transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        head, found, rest = self.buffer.partition(b"\r\n\r\n")
-        if not found:
-            return
-        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-        if len(rest) >= length and self.waiter is not None and not self.waiter.done():
-            self.waiter.set_result(bytes(rest[:length]))
-            self.buffer = bytearray()
-
-
 async def compare(port: int, calls: int) -> dict[str, dict[str, float]]:
-    loop = asyncio.get_running_loop()
     url = f"http://127.0.0.1:{port}/v1/chat/completions"
     headers = {"Content-Type": "application/json"}
     target = Target("up", url, headers, Timeouts(connect=3, first_byte=30, total=60))
-    seam = AiohttpUpstream()
-    _, floor = await loop.create_connection(Floor, "127.0.0.1", port)
-    request = (
-        b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY)
-    )
-
-    async def via_floor() -> bytes:
-        floor.waiter = loop.create_future()
-        assert floor.transport is not None
-        floor.transport.write(request)
-        return await floor.waiter
-
-    async def via_aiohttp() -> bytes:
-        return (await seam.post(target, BODY, {})).body
-
-    ways: dict[str, Callable[[], Awaitable[bytes]]] = {"aiohttp": via_aiohttp, "floor": via_floor}
-    expected = await via_aiohttp()
-    for call in ways.values():  # warm-up, and both read the same answer
+    seams: dict[str, AiohttpUpstream | FloorUpstream] = {
+        "aiohttp": AiohttpUpstream(),
+        "floor": FloorUpstream(),
+    }
+    expected = (await seams["aiohttp"].post(target, BODY, {})).body
+    for seam in seams.values():  # warm-up, and both read the same answer
         for _ in range(200):
-            assert await call() == expected
-    scratch = bytearray(EVICTION_BYTES)
-    one_per_line = b"\x01" * (EVICTION_BYTES // 64)
+            assert (await seam.post(target, BODY, {})).body == expected
+    evict = CacheEvictor()
     found: dict[str, dict[str, float]] = {}
     for mode in ("hot", "cold"):
         found[mode] = {}
-        for name, call in ways.items():
+        for name, seam in seams.items():
             timed = []
             for _ in range(calls):
                 if mode == "cold":
-                    scratch[::64] = one_per_line
+                    evict()
                 started = time.perf_counter_ns()
-                await call()
+                await seam.post(target, BODY, {})
                 timed.append(time.perf_counter_ns() - started)
-            found[mode][name] = sorted(timed)[len(timed) // 2] / 1000
-    await seam.aclose()
-    assert floor.transport is not None
-    floor.transport.close()
+            found[mode][name] = median_us(timed)
+    for seam in seams.values():
+        await seam.aclose()
     return found
 
 

@@ -229,25 +229,37 @@ async def measure(args: argparse.Namespace, workdir: Path) -> list[float]:
 EVICTION_BYTES = 64 * 1024 * 1024
 
 
+class CacheEvictor:
+    """Called before a timed call: writes to every cache line of a buffer twice this
+    machine's L3, which evicts the code and data under test from the CPU caches and
+    its pages from the TLB (also used by bench/client_cold.py)."""
+
+    def __init__(self) -> None:
+        self._scratch = bytearray(EVICTION_BYTES)
+        self._one_per_line = b"\x01" * (EVICTION_BYTES // 64)
+
+    def __call__(self) -> None:
+        self._scratch[::64] = self._one_per_line  # one write per 64-byte cache line
+
+
+def median_us(nanoseconds: list[int]) -> float:
+    return sorted(nanoseconds)[len(nanoseconds) // 2] / 1000
+
+
 async def alone(args: argparse.Namespace, workdir: Path) -> dict[str, tuple[float, float]]:
     """Median µs to the answer's last byte and to the request's end, hot and cold."""
-    scratch = bytearray(EVICTION_BYTES)
-    one_per_line = b"\x01" * (EVICTION_BYTES // 64)
-
-    def median(values: list[int]) -> float:
-        return sorted(values)[len(values) // 2] / 1000
-
+    evict = CacheEvictor()
     found: dict[str, tuple[float, float]] = {}
     async with warmed_up(args, workdir) as call:
         for mode in ("hot", "cold"):
             timed = []
             for _ in range(args.per_round):
                 if mode == "cold":
-                    scratch[::64] = one_per_line  # one write per 64-byte cache line
+                    evict()
                 started = time.perf_counter_ns()
                 answered = await call()
                 timed.append((answered - started, time.perf_counter_ns() - started))
-            found[mode] = (median([a for a, _ in timed]), median([t for _, t in timed]))
+            found[mode] = (median_us([a for a, _ in timed]), median_us([t for _, t in timed]))
     return found
 
 

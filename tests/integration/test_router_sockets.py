@@ -15,6 +15,7 @@ import openai
 import pytest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from airouter.metrics import VALUE_FILE
 from tests.fakes.control import FakeUpstream
 from tests.integration.router_proc import (
     AZURE_KEY,
@@ -355,7 +356,9 @@ def routed_by_worker(shared: Path) -> dict[str, float]:
     counted = {}
     for file in shared.glob("counter_*.db"):
         samples = (s for m in MultiProcessCollector.merge([str(file)]) for s in m.samples)
-        counted[file.stem.split("_")[1]] = sum(
+        named = VALUE_FILE.fullmatch(file.name)  # the worker's pid is in the name
+        assert named is not None
+        counted[named["pid"]] = sum(
             s.value
             for s in samples
             if s.name == "airouter_http_requests_total" and s.labels.get("route") == "/route"
