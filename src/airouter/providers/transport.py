@@ -126,9 +126,20 @@ class Upstream(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class _Proxy:
+class Proxy:
+    """The proxy HTTP(S)_PROXY names for a URL (None: straight to it), and its login."""
+
     url: URL | None = None
     auth: aiohttp.BasicAuth | None = None
+
+
+def proxy_for(url: str) -> Proxy:
+    """Where the environment sends requests for `url`: HTTP(S)_PROXY unless NO_PROXY
+    names its host (aiohttp's own reading of them, without ~/.netrc)."""
+    try:
+        return Proxy(*get_env_proxy_for_url(URL(url)))
+    except LookupError:  # none set, or NO_PROXY names the host
+        return Proxy()
 
 
 class AiohttpUpstream:
@@ -142,7 +153,7 @@ class AiohttpUpstream:
 
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
-        self._proxies: dict[str, _Proxy] = {}
+        self._proxies: dict[str, Proxy] = {}
 
     async def post(self, target: Target, body: bytes, headers: Mapping[str, str]) -> UpstreamReply:
         # The total bounds connecting, sending and reading the whole body: aiohttp's
@@ -197,7 +208,7 @@ class AiohttpUpstream:
     ) -> Awaitable[aiohttp.ClientResponse]:
         proxy = self._proxies.get(target.url)
         if proxy is None:
-            proxy = self._proxy(target.url)
+            proxy = self._proxies[target.url] = proxy_for(target.url)
         return self._client().post(
             target.url,
             data=body,
@@ -207,14 +218,6 @@ class AiohttpUpstream:
             proxy=proxy.url,
             proxy_auth=proxy.auth,
         )
-
-    def _proxy(self, url: str) -> _Proxy:
-        try:
-            found = _Proxy(*get_env_proxy_for_url(URL(url)))
-        except LookupError:  # none set, or NO_PROXY names the host
-            found = _Proxy()
-        self._proxies[url] = found
-        return found
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:

@@ -1,0 +1,412 @@
+"""`Http1Upstream`: the upstream seam's own lean HTTP/1.1 client for whole answers.
+
+Why a client of our own: at 200 req/s a request finds the CPU caches cold, and then
+one aiohttp call cost 504-824 µs where the same POST over a bare asyncio protocol
+with httptools cost 237-389 (bench/client_cold.py); aiohttp runs ~133 Python
+functions and a writer task per request. Served by the router, the difference was
++1.16 -> +0.79 ms of added p50 latency and 0.50x -> 0.89x the pass-through's
+throughput (docs/benchmarks.md, "A leaner upstream client"). The other clients on
+PyPI measured no closer to that floor: aiosonic and httpx cost as much as aiohttp,
+and the Rust-backed ones (pyreqwest, rnet) hop to their own runtime thread and back
+on every call (table in docs/benchmarks.md).
+
+So the path every completion takes is short, and the rare cases stay with aiohttp:
+
+    here                                    handed to `AiohttpUpstream`
+    POST to http:// and https:// targets,   streams (`stream`), targets an
+    whole answers (Content-Length,          HTTP(S)_PROXY applies to (CONNECT
+    chunked, or read to the close),         tunnels, proxy auth), URLs with
+    gzip and deflate bodies                 credentials in them
+
+Each connection is an asyncio protocol feeding httptools (uvicorn's HTTP parser)
+and serves one request at a time. Idle connections wait per origin, newest used
+first, and are closed after `keepalive` seconds unused; at most `limit` requests
+are in flight at once. A connection is never reused after a call that did not end
+with a whole answer (timeout, cancellation, broken answer) or whose answer asked
+to close. There are no retries: a failure is the caller's to retry (resilience).
+
+Timeouts keep `Timeouts`' meaning: `connect` bounds opening a connection, the total
+bounds the whole exchange, and `first_byte` bounds the wait for the answer to
+start and then each later read. One timer per call checks both, re-armed only when
+it fires early, rather than a timeout scope (docs/benchmarks.md: a scope costs
+three getpid() system calls).
+
+Failures are translated as in `airouter.providers.transport`: timeouts are
+UpstreamTimeout, a body its Content-Encoding cannot explain is UpstreamBadResponse,
+anything else (refused, reset, truncated, malformed) is UpstreamConnectionError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import zlib
+from collections import deque
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import cast
+
+import httptools
+from multidict import CIMultiDict
+from yarl import URL
+
+from airouter.errors import (
+    UpstreamBadResponse,
+    UpstreamConnectionError,
+    UpstreamError,
+    UpstreamTimeout,
+)
+from airouter.providers.transport import (
+    AiohttpUpstream,
+    Target,
+    UpstreamReply,
+    UpstreamStream,
+    proxy_for,
+)
+
+DEFAULT_LIMIT = 512
+"""Requests in flight at once, as AiohttpUpstream's connector allows connections."""
+DEFAULT_KEEPALIVE = 30.0
+"""Seconds an idle connection is kept for reuse."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    """Where one URL's requests go, worked out once per URL."""
+
+    key: tuple[str, str, int]  # scheme, host, port: connections are shared per origin
+    host: str
+    port: int
+    tls: ssl.SSLContext | None
+    head: bytes  # the request line and Host header
+
+
+class _Answer:
+    """What the parser collected of one answer."""
+
+    __slots__ = ("body", "headers", "status", "whole")
+
+    def __init__(self) -> None:
+        self.status = 0
+        self.headers: list[tuple[str, str]] = []
+        self.body: list[bytes] = []
+        self.whole = False
+
+
+class _Broken(Exception):
+    """The answer ended before it was whole, or made no sense."""
+
+
+class _Connection(asyncio.Protocol):
+    """One kept-alive connection: `exchange` sends a request and waits for its answer."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.parser = httptools.HttpResponseParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.answer = _Answer()
+        self.waiter: asyncio.Future[_Answer] | None = None
+        self.reusable = True
+        self.idle_since = 0.0
+        # The call's timer (see the module docstring): when it fires it checks both
+        # the total's deadline and the time since the last read.
+        self.timer: asyncio.TimerHandle | None = None
+        self.deadline: float | None = None
+        self.read_limit: float | None = None
+        self.last_read = 0.0
+        self.until_close = False  # the answer has no length: its body ends at the close
+
+    # What Http1Upstream calls
+
+    def exchange(
+        self, request: bytes, deadline: float | None, read_limit: float | None
+    ) -> asyncio.Future[_Answer]:
+        assert self.transport is not None
+        self.answer = _Answer()
+        self.waiter = self.loop.create_future()
+        self.deadline, self.read_limit = deadline, read_limit
+        self.last_read = self.loop.time()
+        self._arm()
+        self.transport.write(request)
+        return self.waiter
+
+    def usable(self, now: float, keepalive: float) -> bool:
+        return (
+            self.reusable
+            and self.transport is not None
+            and not self.transport.is_closing()
+            and now - self.idle_since < keepalive
+        )
+
+    def close(self) -> None:
+        self.reusable = False
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.transport is not None:
+            self.transport.close()
+
+    # asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+
+    def data_received(self, data: bytes) -> None:
+        self.last_read = self.loop.time()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._fail(_Broken(f"malformed answer ({exc})"))
+            self.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.reusable = False
+        if self.answer.status and self.until_close and exc is None:
+            self.on_message_complete()  # a body without a length ends here
+        else:
+            self._fail(_Broken("the connection closed before the answer was whole"))
+
+    # httptools' callbacks
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.answer.headers.append((name.decode("latin-1"), value.decode("latin-1")))
+
+    def on_headers_complete(self) -> None:
+        self.answer.status = self.parser.get_status_code()
+        names = {name.lower() for name, _ in self.answer.headers}
+        self.until_close = (
+            "content-length" not in names
+            and "transfer-encoding" not in names
+            and self.answer.status >= 200
+            and self.answer.status not in (204, 304)
+        )
+
+    def on_body(self, body: bytes) -> None:
+        self.answer.body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self.answer.status < 200:  # 1xx: an interim answer, the real one follows
+            self.answer = _Answer()
+            return
+        self.reusable = self.reusable and self.parser.should_keep_alive()
+        self.answer.whole = True
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.waiter is None or self.waiter.done():  # an answer nobody asked for
+            self.close()
+            return
+        self.waiter.set_result(self.answer)
+
+    # the call's timer
+
+    def _arm(self) -> None:
+        due = self.deadline
+        if self.read_limit is not None:
+            read_due = self.last_read + self.read_limit
+            due = read_due if due is None else min(due, read_due)
+        self.timer = None if due is None else self.loop.call_at(due, self._check)
+
+    def _check(self) -> None:
+        self.timer = None
+        now = self.loop.time()
+        total_past = self.deadline is not None and now >= self.deadline
+        read_past = self.read_limit is not None and now - self.last_read >= self.read_limit
+        if total_past or read_past:
+            self._fail(TimeoutError())
+            self.close()
+        else:  # a read came since the timer was set: wait for what is due now
+            self._arm()
+
+    def _fail(self, exc: BaseException) -> None:
+        self.reusable = False
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(exc)
+
+
+class Http1Upstream:
+    """`Upstream` over the project's own pooled HTTP/1.1 connections (module docstring).
+
+    `tls` verifies https targets; by default the system's trusted CAs (honouring
+    SSL_CERT_FILE). Streams and proxied targets go to `fallback`.
+    """
+
+    def __init__(
+        self,
+        *,
+        tls: ssl.SSLContext | None = None,
+        limit: int = DEFAULT_LIMIT,
+        keepalive: float = DEFAULT_KEEPALIVE,
+        fallback: AiohttpUpstream | None = None,
+    ) -> None:
+        self._tls = tls
+        self._keepalive = keepalive
+        self._slots = asyncio.Semaphore(limit)
+        self._fallback = fallback if fallback is not None else AiohttpUpstream()
+        self._origins: dict[str, _Origin | None] = {}  # None: handed to the fallback
+        self._idle: dict[tuple[str, str, int], deque[_Connection]] = {}
+        self._sweeper: asyncio.TimerHandle | None = None
+
+    async def post(self, target: Target, body: bytes, headers: Mapping[str, str]) -> UpstreamReply:
+        url = target.url
+        origin = self._origins[url] if url in self._origins else self._origin(url)
+        if origin is None:
+            return await self._fallback.post(target, body, headers)
+        loop = asyncio.get_running_loop()
+        timeouts = target.timeouts
+        deadline = None if timeouts.total is None else loop.time() + timeouts.total
+        request = self._request(origin, target, body, headers)
+        async with self._slots:
+            connection = self._reusable(origin, loop.time())
+            if connection is None:
+                connection = await self._connect(origin, target, deadline)
+            try:
+                answer = await connection.exchange(request, deadline, timeouts.first_byte)
+            except BaseException as exc:  # cancelled too: the answer may still come
+                connection.close()
+                if isinstance(exc, (TimeoutError, OSError, _Broken)):
+                    raise _translated(target.name, exc) from None
+                raise
+            if connection.reusable:
+                self._release(origin, connection, loop)
+            else:
+                connection.close()
+        return _reply(target.name, answer)
+
+    def stream(
+        self, target: Target, body: bytes, headers: Mapping[str, str]
+    ) -> AbstractAsyncContextManager[UpstreamStream]:
+        return self._fallback.stream(target, body, headers)
+
+    async def aclose(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+        for idle in self._idle.values():
+            for connection in idle:
+                connection.close()
+        self._idle.clear()
+        await self._fallback.aclose()
+
+    def _origin(self, url: str) -> _Origin | None:
+        """Where `url`'s requests go, or None for the fallback's (module docstring)."""
+        parsed = URL(url)
+        host, authority = parsed.raw_host, parsed.host_port_subcomponent
+        found: _Origin | None = None
+        if (
+            parsed.scheme in ("http", "https")
+            and host
+            and authority
+            and not parsed.user
+            and proxy_for(url).url is None
+        ):
+            tls = self._tls_context() if parsed.scheme == "https" else None
+            port = parsed.port or (443 if tls else 80)
+            path = parsed.raw_path_qs.encode("ascii")
+            head = b"POST %s HTTP/1.1\r\nHost: %s\r\n" % (path, authority.encode("ascii"))
+            found = _Origin((parsed.scheme, host, port), host, port, tls, head)
+        self._origins[url] = found
+        return found
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
+
+    def _request(
+        self, origin: _Origin, target: Target, body: bytes, headers: Mapping[str, str]
+    ) -> bytes:
+        lines = [origin.head]
+        merged = {**target.headers, **headers} if headers else target.headers
+        for name, value in merged.items():
+            if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
+                # What aiohttp refuses too: a line break would smuggle a header in.
+                raise ValueError(f"a line break in the {name!r} header for {target.name}")
+            lines.append(b"%s: %s\r\n" % (name.encode("latin-1"), value.encode("latin-1")))
+        lines.append(
+            b"User-Agent: airouter\r\nAccept-Encoding: gzip, deflate\r\nContent-Length: %d\r\n\r\n"
+            % len(body)
+        )
+        lines.append(body)
+        return b"".join(lines)
+
+    def _reusable(self, origin: _Origin, now: float) -> _Connection | None:
+        idle = self._idle.get(origin.key)
+        while idle:
+            connection = idle.pop()  # the newest: the likeliest still open
+            if connection.usable(now, self._keepalive):
+                return connection
+            connection.close()
+        return None
+
+    def _release(
+        self, origin: _Origin, connection: _Connection, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        connection.idle_since = loop.time()
+        idle = self._idle.get(origin.key)
+        if idle is None:
+            idle = self._idle[origin.key] = deque()
+        idle.append(connection)
+        if self._sweeper is None:
+            self._sweeper = loop.call_later(self._keepalive, self._sweep, loop)
+
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Closes the connections idle for `keepalive`; again later while any wait."""
+        self._sweeper = None
+        now = loop.time()
+        for idle in self._idle.values():
+            while idle and not idle[0].usable(now, self._keepalive):  # oldest first
+                idle.popleft().close()
+        if any(self._idle.values()):
+            self._sweeper = loop.call_later(self._keepalive, self._sweep, loop)
+
+    async def _connect(
+        self, origin: _Origin, target: Target, deadline: float | None
+    ) -> _Connection:
+        loop = asyncio.get_running_loop()
+        limit = target.timeouts.connect
+        if limit is not None:
+            due = loop.time() + limit
+            deadline = due if deadline is None else min(deadline, due)
+        try:
+            async with asyncio.timeout_at(deadline):
+                _, connection = await loop.create_connection(
+                    lambda: _Connection(loop),
+                    origin.host,
+                    origin.port,
+                    ssl=origin.tls,
+                    server_hostname=origin.host if origin.tls else None,
+                )
+        except (TimeoutError, OSError) as exc:  # ssl.SSLError is an OSError
+            raise _translated(target.name, exc) from None
+        return connection
+
+
+def _reply(name: str, answer: _Answer) -> UpstreamReply:
+    headers = CIMultiDict(answer.headers)
+    body = b"".join(answer.body)
+    encoding = headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding != "identity":
+        body = _decoded(name, encoding, body)
+    return UpstreamReply(answer.status, headers, body)
+
+
+def _decoded(name: str, encoding: str, body: bytes) -> bytes:
+    """The body under its Content-Encoding: gzip, or deflate (zlib-wrapped, or raw as
+    some servers send it). Anything else it cannot be, so it is a bad response."""
+    tries = {"gzip": (zlib.MAX_WBITS | 16,), "deflate": (zlib.MAX_WBITS, -zlib.MAX_WBITS)}
+    for wbits in tries.get(encoding, ()):
+        try:
+            return zlib.decompress(body, wbits)
+        except zlib.error:
+            continue
+    raise UpstreamBadResponse(
+        f"{name} sent an unreadable response (Content-Encoding {encoding!r})", deployment=name
+    )
+
+
+def _translated(name: str, exc: BaseException) -> UpstreamError:
+    if isinstance(exc, TimeoutError):
+        return UpstreamTimeout(f"{name} timed out", deployment=name)
+    return UpstreamConnectionError(f"{name} unreachable ({type(exc).__name__})", deployment=name)

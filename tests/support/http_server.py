@@ -1,0 +1,173 @@
+"""Local HTTP servers on 127.0.0.1 that the upstream clients' tests talk to.
+
+`serve()` runs an aiohttp.web app (real sockets, in the test's own loop) whose paths
+each answer one way — echo, slow, trickling, compressed, lying about the encoding,
+streaming — and counts what each path received; `serve_raw()` writes exact bytes
+for the answers no well-behaved server would send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from airouter.providers.transport import Target, Timeouts, Upstream
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+@dataclass
+class Server:
+    """An aiohttp.web app on a free port, counting the requests each path received."""
+
+    url: str
+    hits: dict[str, int] = field(default_factory=dict)
+
+    def target(self, path: str, **timeouts: float) -> Target:
+        return Target(
+            "up", f"{self.url}{path}", {"Content-Type": "text/plain"}, Timeouts(**timeouts)
+        )
+
+
+async def echo(request: web.Request) -> web.Response:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    answer = {
+        "peer_port": peer[1] if peer else None,
+        "method": request.method,
+        "path": request.path_qs,
+        "headers": {k.lower(): v for k, v in request.headers.items()},
+        "body": (await request.read()).decode(),
+    }
+    return web.json_response(answer)
+
+
+async def set_cookie(_: web.Request) -> web.Response:
+    response = web.json_response({})
+    response.set_cookie("session", "s3cret", path="/")
+    return response
+
+
+async def redirect(_: web.Request) -> web.Response:
+    return web.Response(status=302, headers={"Location": "/echo"})
+
+
+async def slow(_: web.Request) -> web.Response:
+    await asyncio.sleep(2)
+    return web.json_response({})
+
+
+async def gzip_lie(_: web.Request) -> web.Response:
+    return web.Response(body=b"not gzip at all", headers={"Content-Encoding": "gzip"})
+
+
+COMPRESSED_TEXT = b'{"choices": "' + b"a long answer, " * 200 + b'"}'
+
+
+async def gzipped(_: web.Request) -> web.Response:
+    packer = zlib.compressobj(wbits=zlib.MAX_WBITS | 16)
+    body = packer.compress(COMPRESSED_TEXT) + packer.flush()
+    return web.Response(body=body, headers={"Content-Encoding": "gzip"})
+
+
+async def deflated(request: web.Request) -> web.Response:
+    """zlib-wrapped deflate, as the standard says, or raw (?raw=1), as some servers send."""
+    wbits = -zlib.MAX_WBITS if request.query.get("raw") else zlib.MAX_WBITS
+    packer = zlib.compressobj(wbits=wbits)
+    body = packer.compress(COMPRESSED_TEXT) + packer.flush()
+    return web.Response(body=body, headers={"Content-Encoding": "deflate"})
+
+
+async def rate_limited(_: web.Request) -> web.Response:
+    return web.Response(status=429, body=b"slow down " * 100, headers={"Retry-After": "2"})
+
+
+async def closing(_: web.Request) -> web.Response:
+    return web.json_response({"bye": True}, headers={"Connection": "close"})
+
+
+async def events(request: web.Request) -> web.StreamResponse:
+    """Server-sent events `w0`, `w1`, ... every `gap` seconds, then `[DONE]` (chunked)."""
+    gap = float(request.query.get("gap", "0"))
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    for i in range(int(request.query.get("n", "3"))):
+        await response.write(f"data: w{i}\r\n\r\n".encode())
+        await asyncio.sleep(gap)
+    await response.write(b"data: [DONE]\n\n")
+    return response
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+HANDLERS: dict[str, Handler] = {
+    "/echo": echo,
+    "/set-cookie": set_cookie,
+    "/redirect": redirect,
+    "/slow": slow,
+    "/gzip-lie": gzip_lie,
+    "/gzip": gzipped,
+    "/deflate": deflated,
+    "/rate-limited": rate_limited,
+    "/close": closing,
+    "/events": events,
+}
+
+
+@asynccontextmanager
+async def serve(tls: ssl.SSLContext | None = None) -> AsyncIterator[Server]:
+    """The app on a free port of 127.0.0.1, over TLS with `tls`."""
+    app = web.Application()
+    runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.1)
+    counted = Server("")
+
+    def counting(path: str, handler: Handler) -> Handler:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            counted.hits[path] = counted.hits.get(path, 0) + 1
+            return await handler(request)
+
+        return handle
+
+    for path, handler in HANDLERS.items():
+        app.router.add_route("*", path, counting(path, handler))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls)
+    await site.start()
+    scheme = "https" if tls else "http"
+    counted.url = f"{scheme}://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        yield counted
+    finally:
+        await runner.cleanup()
+
+
+async def serve_raw(answer: bytes) -> tuple[asyncio.Server, str]:
+    """A server that reads a request's head, writes `answer` and hangs up."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    raw = await asyncio.start_server(handle, "127.0.0.1", 0)
+    return raw, f"http://127.0.0.1:{raw.sockets[0].getsockname()[1]}/"
+
+
+async def echoed(upstream: Upstream, server: Server, **headers: str) -> dict[str, object]:
+    reply = await upstream.post(server.target("/echo"), b"hello", headers)
+    assert reply.status == 200
+    found: dict[str, object] = json.loads(reply.body)
+    return found
+
+
+async def assert_one_connection_reused(upstream: Upstream, server: Server) -> None:
+    """Two calls in a row arrive from the same client port: one kept-alive connection."""
+    first = await echoed(upstream, server)
+    second = await echoed(upstream, server)
+    assert first["peer_port"] == second["peer_port"]
