@@ -11,7 +11,13 @@ import pytest
 
 from airouter.errors import UpstreamBadResponse, UpstreamConnectionError, UpstreamTimeout
 from airouter.providers.transport import Target, Timeouts, Upstream
-from tests.support.http_server import Server, assert_one_connection_reused, echoed, serve_raw
+from tests.support.http_server import (
+    COMPRESSED_TEXT,
+    Server,
+    assert_one_connection_reused,
+    echoed,
+    serve_raw,
+)
 
 
 async def test_the_targets_and_the_requests_headers_and_the_body_arrive(
@@ -44,6 +50,7 @@ async def test_a_cookie_an_answer_sets_is_never_sent_again(
 async def test_a_redirect_is_answered_not_followed(upstream: Upstream, server: Server) -> None:
     reply = await upstream.post(server.target("/redirect"), b"", {})
     assert (reply.status, reply.headers["Location"]) == (302, "/echo")
+    assert reply.headers["location"] == "/echo"  # header names are not case-sensitive
     assert "/echo" not in server.hits
 
 
@@ -73,6 +80,60 @@ async def test_a_body_that_trickles_past_the_total_timeout_is_a_timeout(
     with pytest.raises(UpstreamTimeout):
         await upstream.post(server.target("/events?n=20&gap=0.1", first_byte=5, total=0.3), b"", {})
     assert asyncio.get_running_loop().time() - started < 1
+
+
+async def test_reads_that_keep_coming_within_first_byte_are_not_a_timeout(
+    upstream: Upstream, server: Server
+) -> None:
+    # first_byte bounds each wait for more, not the whole body: five pieces 0.1 s
+    # apart (0.5 s in all) against 0.3 s.
+    reply = await upstream.post(server.target("/events?n=5&gap=0.1", first_byte=0.3), b"", {})
+    assert reply.body.count(b"data: w") == 5 and reply.body.endswith(b"data: [DONE]\n\n")
+
+
+@pytest.mark.parametrize("path", ["/gzip", "/deflate"])
+async def test_a_compressed_answer_is_read_decoded(
+    upstream: Upstream, server: Server, path: str
+) -> None:
+    reply = await upstream.post(server.target(path), b"", {})
+    assert reply.body == COMPRESSED_TEXT
+
+
+async def test_a_large_body_goes_and_comes_back_whole(upstream: Upstream, server: Server) -> None:
+    body = b"x" * 1_000_000  # many reads and writes each way; the server takes 1 MiB
+    reply = await upstream.post(server.target("/echo"), body, {})
+    assert json.loads(reply.body)["body"] == body.decode()
+
+
+async def test_an_answer_that_asks_to_close_is_read_and_its_connection_not_reused(
+    upstream: Upstream, server: Server
+) -> None:
+    closing = await upstream.post(server.target("/close"), b"", {})
+    assert json.loads(closing.body) == {"bye": True}
+    await assert_one_connection_reused(upstream, server)
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "body"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nto the close", 200, b"to the close"),
+        (b"HTTP/1.0 200 OK\r\n\r\nan old server", 200, b"an old server"),
+        (
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok",
+            201,
+            b"ok",
+        ),
+        (b"HTTP/1.1 204 No Content\r\n\r\n", 204, b""),
+    ],
+    ids=["read-to-close", "http-1.0", "interim-100", "no-content"],
+)
+async def test_an_answer_framed_any_lawful_way_is_read_whole(
+    upstream: Upstream, answer: bytes, status: int, body: bytes
+) -> None:
+    raw, url = await serve_raw(answer)
+    async with raw:
+        reply = await upstream.post(Target("up", url, {}, Timeouts(total=5)), b"", {})
+    assert (reply.status, reply.body) == (status, body)
 
 
 def test_a_total_over_five_seconds_is_kept_exact_not_rounded_up() -> None:

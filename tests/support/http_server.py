@@ -25,10 +25,13 @@ PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 @dataclass
 class Server:
-    """An aiohttp.web app on a free port, counting the requests each path received."""
+    """An aiohttp.web app on a free port, counting the requests each path received
+    and those whose client hung up before the answer."""
 
     url: str
     hits: dict[str, int] = field(default_factory=dict)
+    abandoned: dict[str, int] = field(default_factory=dict)
+    open_connections: Callable[[], int] = lambda: 0
 
     def target(self, path: str, **timeouts: float) -> Target:
         return Target(
@@ -37,6 +40,8 @@ class Server:
 
 
 async def echo(request: web.Request) -> web.Response:
+    """What arrived, and from which client port; after `?wait=` seconds."""
+    await asyncio.sleep(float(request.query.get("wait", "0")))
     peer = request.transport.get_extra_info("peername") if request.transport else None
     answer = {
         "peer_port": peer[1] if peer else None,
@@ -120,22 +125,34 @@ HANDLERS: dict[str, Handler] = {
 
 
 @asynccontextmanager
-async def serve(tls: ssl.SSLContext | None = None) -> AsyncIterator[Server]:
-    """The app on a free port of 127.0.0.1, over TLS with `tls`."""
+async def serve(
+    tls: ssl.SSLContext | None = None, keepalive: float = 75.0
+) -> AsyncIterator[Server]:
+    """The app on a free port of 127.0.0.1, over TLS with `tls`, closing connections
+    idle for `keepalive` seconds."""
     app = web.Application()
-    runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.1)
+    runner = web.AppRunner(
+        app, handler_cancellation=True, shutdown_timeout=0.1, keepalive_timeout=keepalive
+    )
     counted = Server("")
 
     def counting(path: str, handler: Handler) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:
             counted.hits[path] = counted.hits.get(path, 0) + 1
-            return await handler(request)
+            try:
+                return await handler(request)
+            except asyncio.CancelledError:  # handler_cancellation: the client hung up
+                counted.abandoned[path] = counted.abandoned.get(path, 0) + 1
+                raise
 
         return handle
 
     for path, handler in HANDLERS.items():
         app.router.add_route("*", path, counting(path, handler))
     await runner.setup()
+    assert runner.server is not None
+    server = runner.server
+    counted.open_connections = lambda: len(server.connections)
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls)
     await site.start()
     scheme = "https" if tls else "http"
@@ -157,6 +174,14 @@ async def serve_raw(answer: bytes) -> tuple[asyncio.Server, str]:
 
     raw = await asyncio.start_server(handle, "127.0.0.1", 0)
     return raw, f"http://127.0.0.1:{raw.sockets[0].getsockname()[1]}/"
+
+
+async def eventually(check: Callable[[], bool], within: float = 2.0) -> None:
+    """Waits until `check()` holds, failing after `within` seconds. It polls: what it
+    waits for happens inside aiohttp's server, which signals no event for it."""
+    async with asyncio.timeout(within):
+        while not check():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
 
 
 async def echoed(upstream: Upstream, server: Server, **headers: str) -> dict[str, object]:
