@@ -21,7 +21,8 @@ from airouter.gateway.api import build_gateway_api
 from airouter.gateway.coordinator import Coordinator
 from airouter.gateway.paths import Backend, GuardedPath, HttpRouter, InProcessRouter, LegacyBackend
 from airouter.providers import Provider, build_providers
-from airouter.providers.transport import AiohttpUpstream, Upstream
+from airouter.providers.http1 import Http1Upstream
+from airouter.providers.transport import Upstream
 from airouter.router.api import build_router_api
 from airouter.router.app import (
     RouterParts,
@@ -162,7 +163,7 @@ def create_gateway_app(
     check_gateway_auth(settings)
     if with_router:
         check_router_auth(settings)
-    own_upstream = AiohttpUpstream()  # closed with the app; idle if parts bring one
+    own_upstream = Http1Upstream()  # closed with the app; idle if parts bring one
     upstream = parts.router.upstream or own_upstream
     router = build_router_service(config, parts.router, upstream) if with_router else None
     canary = CanaryView(config.gateway.migration)

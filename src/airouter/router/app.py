@@ -17,7 +17,8 @@ from airouter.detect import Detector
 from airouter.errors import ConfigError
 from airouter.metrics import CONTENT_TYPE, Metrics
 from airouter.providers import Provider, build_providers
-from airouter.providers.transport import AiohttpUpstream, Upstream
+from airouter.providers.http1 import Http1Upstream
+from airouter.providers.transport import Upstream
 from airouter.router.api import build_router_api
 from airouter.router.caller import ResilientCaller
 from airouter.router.service import RouterService
@@ -111,7 +112,7 @@ def create_router_app(
     parts = parts or RouterParts()
     config = config or load_routing_config(settings.config_path, parts.environ)
     check_router_auth(settings)
-    own_upstream = AiohttpUpstream()  # closed with the app; idle if parts bring one
+    own_upstream = Http1Upstream()  # closed with the app; idle if parts bring one
     service = build_router_service(config, parts, parts.upstream or own_upstream)
 
     @asynccontextmanager
