@@ -3,16 +3,19 @@
 At 200 req/s every request finds the CPU caches cold (docs/benchmarks.md, "Latency
 at 200 req/s"), and the upstream call is the largest single part of the router's
 time then. This times one POST at a time to the bench's nginx, hot and with the
-caches evicted before each call (as `inprocess.py --cold` does), two ways:
+caches evicted before each call (as `inprocess.py --cold` does), three ways:
 
-  aiohttp   `AiohttpUpstream.post`, the seam every deployment call goes through
+  http1     `Http1Upstream.post`, the seam every deployment call goes through
+  aiohttp   `AiohttpUpstream.post`, which it replaced (and still serves streams and
+            proxied targets)
   floor     `FloorUpstream.post` (bench/floor_upstream.py): httptools over kept-alive
             asyncio connections, no timeouts, TLS or proxies. Not a client anyone
             should ship; it shows how much of the call is the client library itself.
 
     .venv/bin/python bench/client_cold.py        # ~20 s; nginx from Debian
 
-Prints the median µs per call of each, hot and cold (the targets' core, 1).
+Prints the median µs per call of each, hot and cold (the targets' core, 1), and
+each one's ratio to the floor.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from inprocess import CacheEvictor, median_us
 from procstat import free_port
 from upstream import Nginx
 
+from airouter.providers.http1 import Http1Upstream
 from airouter.providers.transport import AiohttpUpstream, Target, Timeouts
 
 BODY = b'{"model":"m","messages":[{"role":"user","content":"hi"}]}'
@@ -40,7 +44,8 @@ async def compare(port: int, calls: int) -> dict[str, dict[str, float]]:
     url = f"http://127.0.0.1:{port}/v1/chat/completions"
     headers = {"Content-Type": "application/json"}
     target = Target("up", url, headers, Timeouts(connect=3, first_byte=30, total=60))
-    seams: dict[str, AiohttpUpstream | FloorUpstream] = {
+    seams: dict[str, Http1Upstream | AiohttpUpstream | FloorUpstream] = {
+        "http1": Http1Upstream(),
         "aiohttp": AiohttpUpstream(),
         "floor": FloorUpstream(),
     }
@@ -78,11 +83,10 @@ def main() -> None:
     finally:
         nginx.stop()
     for mode, medians in found.items():
-        ratio = medians["aiohttp"] / medians["floor"]
-        print(
-            f"{mode}: median µs per call: aiohttp {medians['aiohttp']:.1f}, floor "
-            f"{medians['floor']:.1f} ({ratio:.1f}x)"
-        )
+        floor = medians["floor"]
+        others = {name: us for name, us in medians.items() if name != "floor"}
+        ways = ", ".join(f"{name} {us:.1f} ({us / floor:.2f}x)" for name, us in others.items())
+        print(f"{mode}: median µs per call: {ways}, floor {floor:.1f}")
 
 
 if __name__ == "__main__":
