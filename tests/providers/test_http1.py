@@ -4,17 +4,23 @@ connections' lives, TLS, and what it hands to aiohttp. Real sockets on 127.0.0.1
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import ssl
-from collections.abc import AsyncIterator
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 import trustme
+from hypothesis import given
+from hypothesis import strategies as st
 
 from airouter.errors import UpstreamConnectionError
-from airouter.providers.http1 import Http1Upstream
+from airouter.providers.http1 import Http1Upstream, stream_lines
 from tests.support.http_server import (
     COMPRESSED_TEXT,
+    FLOOD_EVENT,
+    FLOOD_EVENTS,
     Server,
     echoed,
     eventually,
@@ -162,3 +168,79 @@ async def test_a_host_no_proxy_names_is_reached_directly(
     async with raw, serve() as server:
         seen = await echoed(client, server)
     assert seen["method"] == "POST"  # the echo server answered, not the proxy's 204
+
+
+async def test_a_stream_asks_for_its_answer_uncompressed(
+    client: Http1Upstream, server: Server
+) -> None:
+    async with client.stream(server.target("/echo"), b"", {}) as reply:
+        (line,) = [line async for line in reply.lines]
+    assert json.loads(line)["headers"]["accept-encoding"] == "identity"
+
+
+async def test_a_stream_read_to_its_end_gives_its_connection_back(
+    client: Http1Upstream, server: Server
+) -> None:
+    first = (await echoed(client, server))["peer_port"]
+    async with client.stream(server.target("/events?n=2"), b"", {}) as reply:
+        assert [line async for line in reply.lines][-2:] == [b"data: [DONE]", b""]
+    assert (await echoed(client, server))["peer_port"] == first
+
+
+async def test_a_stream_left_before_its_end_closes_its_connection(
+    client: Http1Upstream, server: Server
+) -> None:
+    first = (await echoed(client, server))["peer_port"]
+    async with client.stream(server.target("/events?n=50&gap=0.02"), b"", {}) as reply:
+        assert await anext(aiter(reply.lines)) == b"data: w0"
+    await eventually(lambda: server.abandoned.get("/events") == 1)  # hung up on at once
+    assert (await echoed(client, server))["peer_port"] != first
+
+
+async def test_a_reader_that_falls_behind_holds_the_upstream_back(
+    client: Http1Upstream, server: Server
+) -> None:
+    total = FLOOD_EVENTS * len(FLOOD_EVENT)
+    async with client.stream(server.target("/flood"), b"", {}) as reply:
+        lines = aiter(reply.lines)
+        assert (await anext(lines)).startswith(b"data: x")
+        await asyncio.sleep(0.5)  # unread, the 64 MiB would all be sent within this
+        held_back = server.sent.get("/flood", 0)
+        assert held_back < total // 2  # READ_AHEAD plus what the sockets buffer
+        events = 1 + sum([line.startswith(b"data: ") async for line in lines])
+    assert events == FLOOD_EVENTS and server.sent["/flood"] == total
+
+
+def read_from(pieces: list[bytes]) -> Callable[[], Awaitable[bytes]]:
+    """A stream's `read`: each piece in turn, then b"" for the end."""
+    queue = iter([*pieces, b""])
+
+    async def read() -> bytes:
+        return next(queue)
+
+    return read
+
+
+def cut(data: bytes, cuts: list[int]) -> list[bytes]:
+    """`data` in pieces, cut at the offsets `cuts` (modulo its length)."""
+    edges = sorted({0, len(data), *(c % (len(data) + 1) for c in cuts)})
+    return [data[a:b] for a, b in itertools.pairwise(edges)]
+
+
+@given(
+    text=st.lists(st.sampled_from([b"data: w", b"x", b"\r", b"\n", b"\r\n", b""])).map(b"".join),
+    cuts=st.lists(st.integers(min_value=0, max_value=10_000), max_size=12),
+    encoding=st.sampled_from([None, "identity", "gzip", "deflate"]),
+)
+async def test_lines_come_out_the_same_however_the_stream_was_cut(
+    text: bytes, cuts: list[int], encoding: str | None
+) -> None:
+    if encoding in ("gzip", "deflate"):
+        packer = zlib.compressobj(wbits=zlib.MAX_WBITS | (16 if encoding == "gzip" else 0))
+        sent = packer.compress(text) + packer.flush()
+    else:
+        sent = text
+    *whole, last = text.split(b"\n")
+    expected = [line.rstrip(b"\r") for line in whole] + ([last.rstrip(b"\r")] if last else [])
+    read = read_from(cut(sent, cuts))
+    assert [line async for line in stream_lines("up", read, encoding)] == expected

@@ -10,7 +10,7 @@ import socket
 import pytest
 
 from airouter.errors import UpstreamBadResponse, UpstreamConnectionError, UpstreamTimeout
-from airouter.providers.transport import Target, Timeouts, Upstream
+from airouter.providers.transport import MAX_LINE_BYTES, Target, Timeouts, Upstream
 from tests.support.http_server import (
     COMPRESSED_TEXT,
     Server,
@@ -191,6 +191,26 @@ async def test_a_stream_arrives_line_by_line(upstream: Upstream, server: Server)
         lines = [line async for line in reply.lines]
     assert reply.status == 200
     assert lines == [b"data: w0", b"", b"data: w1", b"", b"data: [DONE]", b""]
+
+
+async def test_a_stream_compressed_all_the_same_arrives_decoded(
+    upstream: Upstream, server: Server
+) -> None:
+    async with upstream.stream(server.target("/events?n=2&gzip=1"), b"", {}) as reply:
+        lines = [line async for line in reply.lines]
+    assert reply.headers["Content-Encoding"] == "gzip"
+    assert lines == [b"data: w0", b"", b"data: w1", b"", b"data: [DONE]", b""]
+
+
+async def test_a_stream_line_too_long_to_be_one_is_a_bad_response(upstream: Upstream) -> None:
+    size = MAX_LINE_BYTES + 1024
+    raw, url = await serve_raw(
+        b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size + b"x" * size
+    )
+    async with raw, upstream.stream(Target("up", url, {}, Timeouts(total=30)), b"", {}) as reply:
+        with pytest.raises(UpstreamBadResponse):
+            async for _ in reply.lines:
+                pass
 
 
 async def test_a_stream_refused_comes_with_its_body_read_and_no_lines(

@@ -31,6 +31,7 @@ class Server:
     url: str
     hits: dict[str, int] = field(default_factory=dict)
     abandoned: dict[str, int] = field(default_factory=dict)
+    sent: dict[str, int] = field(default_factory=dict)  # body bytes written, by path
     open_connections: Callable[[], int] = lambda: 0
 
     def target(self, path: str, **timeouts: float) -> Target:
@@ -97,15 +98,37 @@ async def closing(_: web.Request) -> web.Response:
     return web.json_response({"bye": True}, headers={"Connection": "close"})
 
 
+SENT = web.AppKey("sent", dict[str, int])
+
+
 async def events(request: web.Request) -> web.StreamResponse:
-    """Server-sent events `w0`, `w1`, ... every `gap` seconds, then `[DONE]` (chunked)."""
+    """Server-sent events `w0`, `w1`, ... every `gap` seconds, then `[DONE]` (chunked;
+    gzip-compressed with `?gzip=1`, whatever the client asked for)."""
     gap = float(request.query.get("gap", "0"))
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    if request.query.get("gzip"):
+        response.enable_compression(force=web.ContentCoding.gzip)
     await response.prepare(request)
     for i in range(int(request.query.get("n", "3"))):
         await response.write(f"data: w{i}\r\n\r\n".encode())
         await asyncio.sleep(gap)
     await response.write(b"data: [DONE]\n\n")
+    return response
+
+
+FLOOD_EVENT = b"data: " + b"x" * (1024 * 1024) + b"\n\n"
+FLOOD_EVENTS = 64
+
+
+async def flood(request: web.Request) -> web.StreamResponse:
+    """FLOOD_EVENTS events of 1 MiB each, as fast as the client takes them, counting
+    the bytes written in `Server.sent`."""
+    sent = request.app[SENT]
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    for _ in range(FLOOD_EVENTS):
+        await response.write(FLOOD_EVENT)  # waits while the client does not read
+        sent["/flood"] = sent.get("/flood", 0) + len(FLOOD_EVENT)
     return response
 
 
@@ -121,6 +144,7 @@ HANDLERS: dict[str, Handler] = {
     "/rate-limited": rate_limited,
     "/close": closing,
     "/events": events,
+    "/flood": flood,
 }
 
 
@@ -135,6 +159,7 @@ async def serve(
         app, handler_cancellation=True, shutdown_timeout=0.1, keepalive_timeout=keepalive
     )
     counted = Server("")
+    app[SENT] = counted.sent
 
     def counting(path: str, handler: Handler) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:

@@ -1,4 +1,4 @@
-"""`Http1Upstream`: the upstream seam's own lean HTTP/1.1 client for whole answers.
+"""`Http1Upstream`: the upstream seam's own lean HTTP/1.1 client.
 
 Why a client of our own: at 200 req/s a request finds the CPU caches cold, and then
 one aiohttp call cost 504-824 µs where the same POST over a bare asyncio protocol
@@ -13,10 +13,10 @@ on every call (table in docs/benchmarks.md).
 So the path every completion takes is short, and the rare cases stay with aiohttp:
 
     here                                    handed to `AiohttpUpstream`
-    POST to http:// and https:// targets,   streams (`stream`), targets an
-    whole answers (Content-Length,          HTTP(S)_PROXY applies to (CONNECT
-    chunked, or read to the close),         tunnels, proxy auth), URLs with
-    gzip and deflate bodies                 credentials in them
+    POST to http:// and https:// targets,   targets an HTTP(S)_PROXY applies to
+    whole or streamed answers (Content-     (CONNECT tunnels, proxy auth), URLs
+    Length, chunked, or read to the         with credentials in them
+    close), gzip and deflate bodies
 
 Each connection is an asyncio protocol feeding httptools (uvicorn's HTTP parser)
 and serves one request at a time. Idle connections wait per origin, newest used
@@ -29,7 +29,11 @@ Timeouts keep `Timeouts`' meaning: `connect` bounds opening a connection, the to
 bounds the whole exchange, and `first_byte` bounds the wait for the answer to
 start and then each later read. One timer per call checks both, re-armed only when
 it fires early, rather than a timeout scope (docs/benchmarks.md: a scope costs
-three getpid() system calls).
+three getpid() system calls). A stream not whole by its total is cut as
+`AiohttpUpstream.stream` cuts it: the read under way, or the next one, is a
+timeout, in whichever task reads; what arrived whole can still be read. A stream
+whose reader falls behind stops being read from the socket (`READ_AHEAD`), so the
+upstream waits rather than this process holding the answer in memory.
 
 Failures are translated as in `airouter.providers.transport`: timeouts are
 UpstreamTimeout, a body its Content-Encoding cannot explain is UpstreamBadResponse,
@@ -42,10 +46,10 @@ import asyncio
 import ssl
 import zlib
 from collections import deque
-from collections.abc import Mapping
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import httptools
 from multidict import CIMultiDict
@@ -58,6 +62,7 @@ from airouter.errors import (
     UpstreamTimeout,
 )
 from airouter.providers.transport import (
+    MAX_LINE_BYTES,
     AiohttpUpstream,
     Target,
     UpstreamReply,
@@ -69,6 +74,12 @@ DEFAULT_LIMIT = 512
 """Requests in flight at once, as AiohttpUpstream's connector allows connections."""
 DEFAULT_KEEPALIVE = 30.0
 """Seconds an idle connection is kept for reuse."""
+WHOLE_ENCODINGS = b"gzip, deflate"
+"""What a whole answer may come compressed with (as aiohttp asks)."""
+STREAM_ENCODINGS = b"identity"
+"""A stream is asked to come uncompressed: each event is wanted as soon as it is sent."""
+READ_AHEAD = 256 * 1024
+"""Bytes of a stream received but not yet read past which its socket is not read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +94,14 @@ class _Origin:
 
 
 class _Answer:
-    """What the parser collected of one answer."""
+    """What the parser collected of one answer: its head, then its body's pieces."""
 
     __slots__ = ("body", "headers", "status", "whole")
 
     def __init__(self) -> None:
         self.status = 0
         self.headers: list[tuple[str, str]] = []
-        self.body: list[bytes] = []
+        self.body: deque[bytes] = deque()
         self.whole = False
 
 
@@ -99,7 +110,8 @@ class _Broken(Exception):
 
 
 class _Connection(asyncio.Protocol):
-    """One kept-alive connection: `exchange` sends a request and waits for its answer."""
+    """One kept-alive connection. `exchange` sends a request and waits for the whole
+    answer, or with `streamed` only for its head, the body then coming by `read`."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -107,6 +119,11 @@ class _Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.answer = _Answer()
         self.waiter: asyncio.Future[_Answer] | None = None
+        self.streamed = False
+        self.more: asyncio.Future[None] | None = None  # a stream's reader waiting
+        self.unread = 0  # bytes of a stream's body received and not yet read
+        self.paused = False
+        self.error: BaseException | None = None
         self.reusable = True
         self.idle_since = 0.0
         # The call's timer (see the module docstring): when it fires it checks both
@@ -120,16 +137,40 @@ class _Connection(asyncio.Protocol):
     # What Http1Upstream calls
 
     def exchange(
-        self, request: bytes, deadline: float | None, read_limit: float | None
+        self,
+        request: bytes,
+        deadline: float | None,
+        read_limit: float | None,
+        streamed: bool = False,
     ) -> asyncio.Future[_Answer]:
         assert self.transport is not None
         self.answer = _Answer()
         self.waiter = self.loop.create_future()
+        self.streamed, self.error = streamed, None
         self.deadline, self.read_limit = deadline, read_limit
         self.last_read = self.loop.time()
         self._arm()
         self.transport.write(request)
         return self.waiter
+
+    async def read(self) -> bytes:
+        """The next piece of a streamed body as it came; b"" once it is whole. Raises
+        what ended it otherwise (TimeoutError at the deadline, _Broken)."""
+        body = self.answer.body
+        while not body:
+            if self.answer.whole:
+                return b""
+            if self.error is not None:
+                raise self.error
+            self.more = self.loop.create_future()
+            await self.more
+        piece = body.popleft()
+        self.unread -= len(piece)
+        if self.paused and self.unread < READ_AHEAD // 2 and self.transport is not None:
+            self.paused = False
+            self.last_read = self.loop.time()  # the upstream was not slow: we were
+            self.transport.resume_reading()
+        return piece
 
     def usable(self, now: float, keepalive: float) -> bool:
         return (
@@ -173,17 +214,26 @@ class _Connection(asyncio.Protocol):
         self.answer.headers.append((name.decode("latin-1"), value.decode("latin-1")))
 
     def on_headers_complete(self) -> None:
-        self.answer.status = self.parser.get_status_code()
-        names = {name.lower() for name, _ in self.answer.headers}
+        answer = self.answer
+        answer.status = self.parser.get_status_code()
+        names = {name.lower() for name, _ in answer.headers}
         self.until_close = (
             "content-length" not in names
             and "transfer-encoding" not in names
-            and self.answer.status >= 200
-            and self.answer.status not in (204, 304)
+            and answer.status >= 200
+            and answer.status not in (204, 304)
         )
+        if self.streamed and answer.status >= 200 and self.waiter and not self.waiter.done():
+            self.waiter.set_result(answer)
 
     def on_body(self, body: bytes) -> None:
         self.answer.body.append(body)
+        if self.streamed:
+            self.unread += len(body)
+            if self.unread > READ_AHEAD and not self.paused and self.transport is not None:
+                self.paused = True
+                self.transport.pause_reading()
+            self._wake()
 
     def on_message_complete(self) -> None:
         if self.answer.status < 200:  # 1xx: an interim answer, the real one follows
@@ -194,10 +244,12 @@ class _Connection(asyncio.Protocol):
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
-        if self.waiter is None or self.waiter.done():  # an answer nobody asked for
-            self.close()
-            return
-        self.waiter.set_result(self.answer)
+        if self.waiter is None or (self.waiter.done() and not self.streamed):
+            self.close()  # an answer nobody asked for
+        elif self.streamed:
+            self._wake()
+        else:
+            self.waiter.set_result(self.answer)
 
     # the call's timer
 
@@ -211,6 +263,8 @@ class _Connection(asyncio.Protocol):
     def _check(self) -> None:
         self.timer = None
         now = self.loop.time()
+        if self.paused:  # our reader is behind, not the upstream
+            self.last_read = now
         total_past = self.deadline is not None and now >= self.deadline
         read_past = self.read_limit is not None and now - self.last_read >= self.read_limit
         if total_past or read_past:
@@ -221,8 +275,15 @@ class _Connection(asyncio.Protocol):
 
     def _fail(self, exc: BaseException) -> None:
         self.reusable = False
+        if self.error is None:
+            self.error = exc
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_exception(exc)
+        self._wake()
+
+    def _wake(self) -> None:
+        if self.more is not None and not self.more.done():
+            self.more.set_result(None)
 
 
 class Http1Upstream:
@@ -256,28 +317,42 @@ class Http1Upstream:
         loop = asyncio.get_running_loop()
         timeouts = target.timeouts
         deadline = None if timeouts.total is None else loop.time() + timeouts.total
-        request = self._request(origin, target, body, headers)
+        request = self._request(origin, target, body, headers, WHOLE_ENCODINGS)
         async with self._slots:
-            connection = self._reusable(origin, loop.time())
-            if connection is None:
-                connection = await self._connect(origin, target, deadline)
-            try:
-                answer = await connection.exchange(request, deadline, timeouts.first_byte)
-            except BaseException as exc:  # cancelled too: the answer may still come
-                connection.close()
-                if isinstance(exc, (TimeoutError, OSError, _Broken)):
-                    raise _translated(target.name, exc) from None
-                raise
-            if connection.reusable:
-                self._release(origin, connection, loop)
-            else:
-                connection.close()
+            connection = await self._connection(origin, target, deadline, loop)
+            answer = await _answered(
+                target.name, connection, connection.exchange(request, deadline, timeouts.first_byte)
+            )
+            self._done_with(origin, connection, loop)
         return _reply(target.name, answer)
 
-    def stream(
+    @asynccontextmanager
+    async def stream(
         self, target: Target, body: bytes, headers: Mapping[str, str]
-    ) -> AbstractAsyncContextManager[UpstreamStream]:
-        return self._fallback.stream(target, body, headers)
+    ) -> AsyncIterator[UpstreamStream]:
+        url = target.url
+        origin = self._origins[url] if url in self._origins else self._origin(url)
+        if origin is None:
+            async with self._fallback.stream(target, body, headers) as handed:
+                yield handed
+            return
+        loop = asyncio.get_running_loop()
+        timeouts = target.timeouts
+        deadline = None if timeouts.total is None else loop.time() + timeouts.total
+        request = self._request(origin, target, body, headers, STREAM_ENCODINGS)
+        async with self._slots:
+            connection = await self._connection(origin, target, deadline, loop)
+            try:
+                head = connection.exchange(request, deadline, timeouts.first_byte, streamed=True)
+                answer = await _answered(target.name, connection, head)
+                reply = CIMultiDict(answer.headers)
+                lines = stream_lines(target.name, connection.read, reply.get("Content-Encoding"))
+                if answer.status >= 400:  # read to the end, so the connection can be reused
+                    async for _ in lines:
+                        pass
+                yield UpstreamStream(answer.status, reply, lines)
+            finally:
+                self._done_with(origin, connection, loop)
 
     async def aclose(self) -> None:
         if self._sweeper is not None:
@@ -315,7 +390,12 @@ class Http1Upstream:
         return self._tls
 
     def _request(
-        self, origin: _Origin, target: Target, body: bytes, headers: Mapping[str, str]
+        self,
+        origin: _Origin,
+        target: Target,
+        body: bytes,
+        headers: Mapping[str, str],
+        encodings: bytes,
     ) -> bytes:
         lines = [origin.head]
         merged = {**target.headers, **headers} if headers else target.headers
@@ -325,20 +405,38 @@ class Http1Upstream:
                 raise ValueError(f"a line break in the {name!r} header for {target.name}")
             lines.append(b"%s: %s\r\n" % (name.encode("latin-1"), value.encode("latin-1")))
         lines.append(
-            b"User-Agent: airouter\r\nAccept-Encoding: gzip, deflate\r\nContent-Length: %d\r\n\r\n"
-            % len(body)
+            b"User-Agent: airouter\r\nAccept-Encoding: %s\r\nContent-Length: %d\r\n\r\n"
+            % (encodings, len(body))
         )
         lines.append(body)
         return b"".join(lines)
 
-    def _reusable(self, origin: _Origin, now: float) -> _Connection | None:
+    async def _connection(
+        self,
+        origin: _Origin,
+        target: Target,
+        deadline: float | None,
+        loop: asyncio.AbstractEventLoop,
+    ) -> _Connection:
+        """An idle connection to `origin`, the newest (the likeliest still open), or a
+        new one."""
         idle = self._idle.get(origin.key)
+        now = loop.time()
         while idle:
-            connection = idle.pop()  # the newest: the likeliest still open
+            connection = idle.pop()
             if connection.usable(now, self._keepalive):
                 return connection
             connection.close()
-        return None
+        return await self._connect(origin, target, deadline)
+
+    def _done_with(
+        self, origin: _Origin, connection: _Connection, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        """Back to the pool if its answer was read whole and it may be reused; else closed."""
+        if connection.answer.whole and connection.reusable:
+            self._release(origin, connection, loop)
+        else:
+            connection.close()
 
     def _release(
         self, origin: _Origin, connection: _Connection, loop: asyncio.AbstractEventLoop
@@ -381,6 +479,74 @@ class Http1Upstream:
         except (TimeoutError, OSError) as exc:  # ssl.SSLError is an OSError
             raise _translated(target.name, exc) from None
         return connection
+
+
+async def _answered(name: str, connection: _Connection, waiter: asyncio.Future[_Answer]) -> _Answer:
+    """The answer (or a stream's head) `waiter` brings; on any failure, or if the
+    caller is cancelled while the answer may still come, the connection is closed."""
+    try:
+        return await waiter
+    except BaseException as exc:
+        connection.close()
+        if isinstance(exc, (TimeoutError, OSError, _Broken)):
+            raise _translated(name, exc) from None
+        raise
+
+
+async def stream_lines(
+    name: str, read: Callable[[], Awaitable[bytes]], encoding: str | None
+) -> AsyncIterator[bytes]:
+    """A streamed body, its pieces from `read` (b"" at the end), line by line, each
+    without its line break; decoded first under its Content-Encoding `encoding`.
+
+    No timeout scope: the reader may resume this generator from another task
+    (Starlette streams do); the connection's timer ends a read instead."""
+    unpack = _unpacker(name, encoding)
+    rest = b""
+    while True:
+        try:
+            piece = await read()
+        except (TimeoutError, _Broken) as exc:
+            raise _translated(name, exc) from None
+        finished = not piece
+        if unpack is not None:  # a compressed piece may unpack to nothing yet, or more
+            piece = _unpacked(name, unpack, piece)
+        rest += piece
+        start = 0
+        while (cut := rest.find(b"\n", start)) >= 0:
+            yield rest[start:cut].rstrip(b"\r")
+            start = cut + 1
+        rest = rest[start:]
+        if finished:
+            if rest:  # the last line, without a line break
+                yield rest.rstrip(b"\r")
+            return
+        if len(rest) > MAX_LINE_BYTES:
+            raise UpstreamBadResponse(f"{name} sent a stream line too long", deployment=name)
+
+
+def _unpacker(name: str, encoding: str | None) -> Any:
+    """A decompressor for a stream's Content-Encoding (gzip or deflate; None for none).
+
+    Streams ask for no encoding (STREAM_ENCODINGS); this is for servers that encode
+    anyway."""
+    encoding = (encoding or "identity").strip().lower()
+    if encoding == "identity":
+        return None
+    if encoding in ("gzip", "deflate"):
+        return zlib.decompressobj(zlib.MAX_WBITS | 32)  # either, told by its header
+    raise UpstreamBadResponse(
+        f"{name} sent an unreadable response (Content-Encoding {encoding!r})", deployment=name
+    )
+
+
+def _unpacked(name: str, unpack: Any, piece: bytes) -> bytes:
+    try:
+        return bytes(unpack.decompress(piece) if piece else unpack.flush())
+    except zlib.error:
+        raise UpstreamBadResponse(
+            f"{name} sent an unreadable response (bad compressed stream)", deployment=name
+        ) from None
 
 
 def _reply(name: str, answer: _Answer) -> UpstreamReply:
