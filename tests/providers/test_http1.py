@@ -15,8 +15,9 @@ import trustme
 from hypothesis import given
 from hypothesis import strategies as st
 
-from airouter.errors import UpstreamConnectionError
+from airouter.errors import UpstreamBadResponse, UpstreamConnectionError, UpstreamTimeout
 from airouter.providers.http1 import Http1Upstream, stream_lines
+from airouter.providers.transport import Target, Timeouts
 from tests.support.http_server import (
     COMPRESSED_TEXT,
     FLOOD_EVENT,
@@ -24,6 +25,7 @@ from tests.support.http_server import (
     Server,
     echoed,
     eventually,
+    gzipped_members,
     serve,
     serve_raw,
 )
@@ -59,12 +61,12 @@ async def test_calls_in_flight_at_once_never_exceed_the_limit(
 async def test_idle_connections_are_reused_then_closed_after_keepalive(
     server: Server, no_proxy_settings: None
 ) -> None:
-    up = Http1Upstream(keepalive=0.2)
+    up = Http1Upstream(keepalive=1.0)
     try:
         first = (await echoed(up, server))["peer_port"]
         assert (await echoed(up, server))["peer_port"] == first
         assert server.open_connections() == 1
-        await eventually(lambda: server.open_connections() == 0)  # closed, with no call
+        await eventually(lambda: server.open_connections() == 0, within=4)  # with no call
         assert (await echoed(up, server))["peer_port"] != first
     finally:
         await up.aclose()
@@ -206,9 +208,30 @@ async def test_a_reader_that_falls_behind_holds_the_upstream_back(
         assert (await anext(lines)).startswith(b"data: x")
         await asyncio.sleep(0.5)  # unread, the 64 MiB would all be sent within this
         held_back = server.sent.get("/flood", 0)
+        await asyncio.sleep(0.3)
+        assert server.sent.get("/flood", 0) == held_back  # the upstream waits
         assert held_back < total // 2  # READ_AHEAD plus what the sockets buffer
         events = 1 + sum([line.startswith(b"data: ") async for line in lines])
     assert events == FLOOD_EVENTS and server.sent["/flood"] == total
+
+
+def packed(wbits: int) -> Callable[[bytes], bytes]:
+    def pack(data: bytes) -> bytes:
+        packer = zlib.compressobj(wbits=wbits)
+        return packer.compress(data) + packer.flush()
+
+    return pack
+
+
+PACKINGS: dict[str, tuple[str | None, Callable[[bytes], bytes]]] = {
+    "none": (None, bytes),
+    "identity": ("identity", bytes),
+    "gzip": ("gzip", packed(zlib.MAX_WBITS | 16)),
+    "gzip, two members": ("gzip", lambda data: gzipped_members(data[:7], data[7:])),
+    "deflate": ("deflate", packed(zlib.MAX_WBITS)),
+    "deflate, raw": ("deflate", packed(-zlib.MAX_WBITS)),
+}
+"""Content-Encoding and how a server would pack a stream's text under it."""
 
 
 def read_from(pieces: list[bytes]) -> Callable[[], Awaitable[bytes]]:
@@ -230,17 +253,78 @@ def cut(data: bytes, cuts: list[int]) -> list[bytes]:
 @given(
     text=st.lists(st.sampled_from([b"data: w", b"x", b"\r", b"\n", b"\r\n", b""])).map(b"".join),
     cuts=st.lists(st.integers(min_value=0, max_value=10_000), max_size=12),
-    encoding=st.sampled_from([None, "identity", "gzip", "deflate"]),
+    packing=st.sampled_from(list(PACKINGS)),
 )
 async def test_lines_come_out_the_same_however_the_stream_was_cut(
-    text: bytes, cuts: list[int], encoding: str | None
+    text: bytes, cuts: list[int], packing: str
 ) -> None:
-    if encoding in ("gzip", "deflate"):
-        packer = zlib.compressobj(wbits=zlib.MAX_WBITS | (16 if encoding == "gzip" else 0))
-        sent = packer.compress(text) + packer.flush()
-    else:
-        sent = text
+    encoding, pack = PACKINGS[packing]
+    sent = pack(text)
     *whole, last = text.split(b"\n")
     expected = [line.rstrip(b"\r") for line in whole] + ([last.rstrip(b"\r")] if last else [])
     read = read_from(cut(sent, cuts))
     assert [line async for line in stream_lines("up", read, encoding)] == expected
+
+
+async def test_a_reader_behind_is_not_the_upstream_being_slow(
+    client: Http1Upstream, server: Server
+) -> None:
+    # Held back by our own reader for longer than first_byte, the stream goes on.
+    target = server.target("/flood", first_byte=0.3, total=30)
+    async with client.stream(target, b"", {}) as reply:
+        lines = aiter(reply.lines)
+        await anext(lines)
+        await asyncio.sleep(0.8)
+        events = 1 + sum([line.startswith(b"data: ") async for line in lines])
+    assert events == FLOOD_EVENTS
+
+
+async def test_a_stream_left_with_its_answer_whole_but_unread_is_not_reused(
+    client: Http1Upstream, server: Server
+) -> None:
+    async with client.stream(server.target("/lines?n=4000"), b"", {}) as reply:
+        await anext(aiter(reply.lines))
+        await asyncio.sleep(0.3)  # the rest arrives (400 kB), more than READ_AHEAD
+    # Reused, the connection would still be paused: this call would wait out its total.
+    reply_again = await client.post(server.target("/echo", first_byte=2, total=3), b"", {})
+    assert reply_again.status == 200
+    async with client.stream(server.target("/lines?n=4000"), b"", {}) as reply:
+        assert len([line async for line in reply.lines]) == 4000
+
+
+async def test_waiting_for_a_free_slot_counts_toward_the_total(
+    server: Server, no_proxy_settings: None
+) -> None:
+    up = Http1Upstream(limit=1)
+    try:
+        async with up.stream(server.target("/events?n=100&gap=0.02"), b"", {}) as holding:
+            await anext(aiter(holding.lines))
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(UpstreamTimeout):
+                await up.post(server.target("/echo", total=0.2), b"", {})
+            assert asyncio.get_running_loop().time() - started < 1.5  # not the stream's 2 s
+    finally:
+        await up.aclose()
+
+
+async def test_the_target_may_name_its_own_host_and_user_agent_but_not_the_framing(
+    client: Http1Upstream, server: Server
+) -> None:
+    own = {"Host": "models.internal", "User-Agent": "creator-platform", "Content-Length": "999"}
+    target = Target("up", f"{server.url}/echo", own, Timeouts(total=5))
+    reply = await client.post(target, b"12345", {"transfer-encoding": "chunked"})
+    headers = json.loads(reply.body)["headers"]
+    assert (headers["host"], headers["user-agent"]) == ("models.internal", "creator-platform")
+    assert headers["content-length"] == "5" and "transfer-encoding" not in headers
+
+
+async def test_a_compressed_stream_cut_inside_its_last_member_is_a_bad_response(
+    client: Http1Upstream,
+) -> None:
+    body = gzipped_members(b"data: one\n\ndata: two\n\n")[:-6]  # without its trailer
+    head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(body)
+    raw, url = await serve_raw(head + body)
+    async with raw, client.stream(Target("up", url, {}, Timeouts(total=5)), b"", {}) as reply:
+        with pytest.raises(UpstreamBadResponse):
+            async for _ in reply.lines:
+                pass

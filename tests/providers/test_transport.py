@@ -16,7 +16,9 @@ from tests.support.http_server import (
     Server,
     assert_one_connection_reused,
     echoed,
+    gzipped_members,
     serve_raw,
+    serve_trickle,
 )
 
 
@@ -85,9 +87,9 @@ async def test_a_body_that_trickles_past_the_total_timeout_is_a_timeout(
 async def test_reads_that_keep_coming_within_first_byte_are_not_a_timeout(
     upstream: Upstream, server: Server
 ) -> None:
-    # first_byte bounds each wait for more, not the whole body: five pieces 0.1 s
-    # apart (0.5 s in all) against 0.3 s.
-    reply = await upstream.post(server.target("/events?n=5&gap=0.1", first_byte=0.3), b"", {})
+    # first_byte bounds each wait for more, not the whole body: five pieces 0.2 s
+    # apart (1 s in all) against 0.6 s.
+    reply = await upstream.post(server.target("/events?n=5&gap=0.2", first_byte=0.6), b"", {})
     assert reply.body.count(b"data: w") == 5 and reply.body.endswith(b"data: [DONE]\n\n")
 
 
@@ -134,6 +136,33 @@ async def test_an_answer_framed_any_lawful_way_is_read_whole(
     async with raw:
         reply = await upstream.post(Target("up", url, {}, Timeouts(total=5)), b"", {})
     assert (reply.status, reply.body) == (status, body)
+
+
+async def test_an_empty_body_is_empty_whatever_its_content_encoding(upstream: Upstream) -> None:
+    # A refusal must keep its status and Retry-After even when it claims gzip.
+    head = b"HTTP/1.1 429 Too Many Requests\r\nContent-Encoding: gzip\r\nRetry-After: 2\r\n"
+    raw, url = await serve_raw(head + b"Content-Length: 0\r\n\r\n")
+    async with raw:
+        reply = await upstream.post(Target("up", url, {}, Timeouts(total=5)), b"", {})
+    assert (reply.status, reply.headers["Retry-After"], reply.body) == (429, "2", b"")
+
+
+async def test_gzip_in_several_members_is_read_whole(upstream: Upstream) -> None:
+    body = gzipped_members(b"hello ", b"world")
+    head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(body)
+    raw, url = await serve_raw(head + body)
+    async with raw:
+        reply = await upstream.post(Target("up", url, {}, Timeouts(total=5)), b"", {})
+    assert reply.body == b"hello world"
+
+
+async def test_a_second_answer_to_one_request_never_reaches_the_caller(upstream: Upstream) -> None:
+    first = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none"
+    second = b"HTTP/1.1 500 Oops\r\nX-Stray: 1\r\nContent-Length: 3\r\n\r\ntwo"
+    raw, url = await serve_raw(first + second)  # both in one write
+    async with raw:
+        reply = await upstream.post(Target("up", url, {}, Timeouts(total=5)), b"", {})
+    assert (reply.status, reply.body, "X-Stray" in reply.headers) == (200, b"one", False)
 
 
 def test_a_total_over_five_seconds_is_kept_exact_not_rounded_up() -> None:
@@ -210,6 +239,25 @@ async def test_a_stream_line_too_long_to_be_one_is_a_bad_response(upstream: Upst
     async with raw, upstream.stream(Target("up", url, {}, Timeouts(total=30)), b"", {}) as reply:
         with pytest.raises(UpstreamBadResponse):
             async for _ in reply.lines:
+                pass
+
+
+async def test_a_stream_in_raw_deflate_arrives_decoded(upstream: Upstream, server: Server) -> None:
+    async with upstream.stream(server.target("/deflate?raw=1"), b"", {}) as reply:
+        lines = [line async for line in reply.lines]
+    assert lines == [COMPRESSED_TEXT]
+
+
+async def test_a_stream_without_a_length_cut_at_its_total_is_a_timeout(upstream: Upstream) -> None:
+    # Its body ends when the connection does: the client's own close at the deadline
+    # must not pass for that end.
+    raw, url = await serve_trickle(b"HTTP/1.1 200 OK\r\n\r\n", gap=0.05)
+    async with raw, upstream.stream(Target("up", url, {}, Timeouts(total=0.3)), b"", {}) as reply:
+        lines = aiter(reply.lines)
+        assert await anext(lines) == b"data: 0"
+        await asyncio.sleep(0.6)  # the deadline passes while nobody reads
+        with pytest.raises(UpstreamTimeout):
+            async for _ in lines:
                 pass
 
 

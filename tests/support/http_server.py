@@ -116,6 +116,12 @@ async def events(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def lines(request: web.Request) -> web.Response:
+    """`?n=` lines of 99 bytes and a line break, in one answer with a Content-Length."""
+    line = b"data: " + b"l" * 93 + b"\n"
+    return web.Response(body=line * int(request.query.get("n", "4000")))
+
+
 FLOOD_EVENT = b"data: " + b"x" * (1024 * 1024) + b"\n\n"
 FLOOD_EVENTS = 64
 
@@ -145,6 +151,7 @@ HANDLERS: dict[str, Handler] = {
     "/close": closing,
     "/events": events,
     "/flood": flood,
+    "/lines": lines,
 }
 
 
@@ -207,6 +214,36 @@ async def eventually(check: Callable[[], bool], within: float = 2.0) -> None:
     async with asyncio.timeout(within):
         while not check():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
+
+
+async def serve_trickle(head: bytes, gap: float) -> tuple[asyncio.Server, str]:
+    """A server that reads a request's head, writes `head`, then `data: <n>` events
+    every `gap` seconds until the client hangs up."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(head)
+        try:
+            for n in range(100_000):
+                writer.write(b"data: %d\n\n" % n)
+                await writer.drain()
+                await asyncio.sleep(gap)
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    raw = await asyncio.start_server(handle, "127.0.0.1", 0)
+    return raw, f"http://127.0.0.1:{raw.sockets[0].getsockname()[1]}/"
+
+
+def gzipped_members(*parts: bytes) -> bytes:
+    """`parts` gzip-compressed, each its own member, one after the other."""
+    members = []
+    for part in parts:
+        packer = zlib.compressobj(wbits=zlib.MAX_WBITS | 16)
+        members.append(packer.compress(part) + packer.flush())
+    return b"".join(members)
 
 
 async def echoed(upstream: Upstream, server: Server, **headers: str) -> dict[str, object]:

@@ -49,7 +49,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 import httptools
 from multidict import CIMultiDict
@@ -78,6 +78,9 @@ WHOLE_ENCODINGS = b"gzip, deflate"
 """What a whole answer may come compressed with (as aiohttp asks)."""
 STREAM_ENCODINGS = b"identity"
 """A stream is asked to come uncompressed: each event is wanted as soon as it is sent."""
+USER_AGENT = b"User-Agent: airouter\r\n"
+FRAMING = frozenset({"content-length", "transfer-encoding"})
+"""Headers a caller cannot set: the client frames the body it sends."""
 READ_AHEAD = 256 * 1024
 """Bytes of a stream received but not yet read past which its socket is not read."""
 
@@ -90,7 +93,8 @@ class _Origin:
     host: str
     port: int
     tls: ssl.SSLContext | None
-    head: bytes  # the request line and Host header
+    request_line: bytes
+    host_line: bytes
 
 
 class _Answer:
@@ -117,13 +121,15 @@ class _Connection(asyncio.Protocol):
         self.loop = loop
         self.parser = httptools.HttpResponseParser(self)
         self.transport: asyncio.Transport | None = None
-        self.answer = _Answer()
+        self.answer = _Answer()  # the caller's
+        self.parsing = self.answer  # what the parser fills: the caller's, or a stray one
         self.waiter: asyncio.Future[_Answer] | None = None
         self.streamed = False
         self.more: asyncio.Future[None] | None = None  # a stream's reader waiting
         self.unread = 0  # bytes of a stream's body received and not yet read
         self.paused = False
         self.error: BaseException | None = None
+        self.closed = False  # by us: the end of the connection is not the end of a body
         self.reusable = True
         self.idle_since = 0.0
         # The call's timer (see the module docstring): when it fires it checks both
@@ -144,9 +150,9 @@ class _Connection(asyncio.Protocol):
         streamed: bool = False,
     ) -> asyncio.Future[_Answer]:
         assert self.transport is not None
-        self.answer = _Answer()
+        self.answer = self.parsing = _Answer()
         self.waiter = self.loop.create_future()
-        self.streamed, self.error = streamed, None
+        self.streamed, self.error, self.unread = streamed, None, 0
         self.deadline, self.read_limit = deadline, read_limit
         self.last_read = self.loop.time()
         self._arm()
@@ -181,12 +187,15 @@ class _Connection(asyncio.Protocol):
         )
 
     def close(self) -> None:
+        """Drops the connection at once: abort(), not close(), which would first wait
+        to send whatever of a request is still buffered to an upstream not reading."""
         self.reusable = False
+        self.closed = True
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
         if self.transport is not None:
-            self.transport.close()
+            self.transport.abort()
 
     # asyncio.Protocol
 
@@ -203,18 +212,24 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.reusable = False
-        if self.answer.status and self.until_close and exc is None:
+        if self.parsing.status and self.until_close and exc is None and not self.closed:
             self.on_message_complete()  # a body without a length ends here
         else:
             self._fail(_Broken("the connection closed before the answer was whole"))
 
     # httptools' callbacks
 
+    def on_message_begin(self) -> None:
+        if self.parsing.whole:  # an answer nobody asked for: nothing more to trust here
+            self.parsing = _Answer()  # filled and dropped; the caller's stays as it came
+            self._fail(_Broken("an answer to no request"))
+            self.close()
+
     def on_header(self, name: bytes, value: bytes) -> None:
-        self.answer.headers.append((name.decode("latin-1"), value.decode("latin-1")))
+        self.parsing.headers.append((name.decode("latin-1"), value.decode("latin-1")))
 
     def on_headers_complete(self) -> None:
-        answer = self.answer
+        answer = self.parsing
         answer.status = self.parser.get_status_code()
         names = {name.lower() for name, _ in answer.headers}
         self.until_close = (
@@ -227,8 +242,8 @@ class _Connection(asyncio.Protocol):
             self.waiter.set_result(answer)
 
     def on_body(self, body: bytes) -> None:
-        self.answer.body.append(body)
-        if self.streamed:
+        self.parsing.body.append(body)
+        if self.streamed and self.parsing is self.answer:
             self.unread += len(body)
             if self.unread > READ_AHEAD and not self.paused and self.transport is not None:
                 self.paused = True
@@ -236,20 +251,24 @@ class _Connection(asyncio.Protocol):
             self._wake()
 
     def on_message_complete(self) -> None:
-        if self.answer.status < 200:  # 1xx: an interim answer, the real one follows
-            self.answer = _Answer()
+        answer = self.parsing
+        if answer.status < 200:  # 1xx: an interim answer, the real one follows
+            self.answer = self.parsing = _Answer()
+            return
+        answer.whole = True
+        if answer is not self.answer or self.waiter is None:
+            self.close()  # an answer nobody asked for
             return
         self.reusable = self.reusable and self.parser.should_keep_alive()
-        self.answer.whole = True
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
-        if self.waiter is None or (self.waiter.done() and not self.streamed):
-            self.close()  # an answer nobody asked for
-        elif self.streamed:
+        if self.streamed:
             self._wake()
-        else:
-            self.waiter.set_result(self.answer)
+        elif not self.waiter.done():
+            self.waiter.set_result(answer)
+        else:  # its caller has gone (cancelled)
+            self.close()
 
     # the call's timer
 
@@ -318,12 +337,15 @@ class Http1Upstream:
         timeouts = target.timeouts
         deadline = None if timeouts.total is None else loop.time() + timeouts.total
         request = self._request(origin, target, body, headers, WHOLE_ENCODINGS)
-        async with self._slots:
+        await self._slot(target.name, deadline)
+        try:
             connection = await self._connection(origin, target, deadline, loop)
             answer = await _answered(
                 target.name, connection, connection.exchange(request, deadline, timeouts.first_byte)
             )
             self._done_with(origin, connection, loop)
+        finally:
+            self._slots.release()
         return _reply(target.name, answer)
 
     @asynccontextmanager
@@ -340,7 +362,8 @@ class Http1Upstream:
         timeouts = target.timeouts
         deadline = None if timeouts.total is None else loop.time() + timeouts.total
         request = self._request(origin, target, body, headers, STREAM_ENCODINGS)
-        async with self._slots:
+        await self._slot(target.name, deadline)
+        try:
             connection = await self._connection(origin, target, deadline, loop)
             try:
                 head = connection.exchange(request, deadline, timeouts.first_byte, streamed=True)
@@ -353,6 +376,8 @@ class Http1Upstream:
                 yield UpstreamStream(answer.status, reply, lines)
             finally:
                 self._done_with(origin, connection, loop)
+        finally:
+            self._slots.release()
 
     async def aclose(self) -> None:
         if self._sweeper is not None:
@@ -379,8 +404,9 @@ class Http1Upstream:
             tls = self._tls_context() if parsed.scheme == "https" else None
             port = parsed.port or (443 if tls else 80)
             path = parsed.raw_path_qs.encode("ascii")
-            head = b"POST %s HTTP/1.1\r\nHost: %s\r\n" % (path, authority.encode("ascii"))
-            found = _Origin((parsed.scheme, host, port), host, port, tls, head)
+            request_line = b"POST %s HTTP/1.1\r\n" % path
+            host_line = b"Host: %s\r\n" % authority.encode("ascii")
+            found = _Origin((parsed.scheme, host, port), host, port, tls, request_line, host_line)
         self._origins[url] = found
         return found
 
@@ -397,19 +423,38 @@ class Http1Upstream:
         headers: Mapping[str, str],
         encodings: bytes,
     ) -> bytes:
-        lines = [origin.head]
+        lines = [origin.request_line]
+        # Ours unless the target or the call names its own; the body's framing is ours.
+        defaults = {
+            "host": origin.host_line,
+            "user-agent": USER_AGENT,
+            "accept-encoding": b"Accept-Encoding: %s\r\n" % encodings,
+        }
         merged = {**target.headers, **headers} if headers else target.headers
         for name, value in merged.items():
             if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
                 # What aiohttp refuses too: a line break would smuggle a header in.
                 raise ValueError(f"a line break in the {name!r} header for {target.name}")
+            key = name.lower()
+            if key in FRAMING:
+                continue
+            defaults.pop(key, None)
             lines.append(b"%s: %s\r\n" % (name.encode("latin-1"), value.encode("latin-1")))
-        lines.append(
-            b"User-Agent: airouter\r\nAccept-Encoding: %s\r\nContent-Length: %d\r\n\r\n"
-            % (encodings, len(body))
-        )
+        lines.extend(defaults.values())
+        lines.append(b"Content-Length: %d\r\n\r\n" % len(body))
         lines.append(body)
         return b"".join(lines)
+
+    async def _slot(self, name: str, deadline: float | None) -> None:
+        """One of the `limit` calls in flight; waiting for it counts toward the total."""
+        if not self._slots.locked():
+            await self._slots.acquire()  # free: at once
+            return
+        try:
+            async with asyncio.timeout_at(deadline):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise _translated(name, TimeoutError()) from None
 
     async def _connection(
         self,
@@ -432,8 +477,9 @@ class Http1Upstream:
     def _done_with(
         self, origin: _Origin, connection: _Connection, loop: asyncio.AbstractEventLoop
     ) -> None:
-        """Back to the pool if its answer was read whole and it may be reused; else closed."""
-        if connection.answer.whole and connection.reusable:
+        """Back to the pool if its answer came whole, was read to the end (a stream's
+        reader may leave early), and the connection may be reused; else closed."""
+        if connection.answer.whole and connection.unread == 0 and connection.reusable:
             self._release(origin, connection, loop)
         else:
             connection.close()
@@ -522,54 +568,82 @@ async def stream_lines(
                 yield rest.rstrip(b"\r")
             return
         if len(rest) > MAX_LINE_BYTES:
-            raise UpstreamBadResponse(f"{name} sent a stream line too long", deployment=name)
+            raise _unreadable(name, "a stream line too long")
 
 
-def _unpacker(name: str, encoding: str | None) -> Any:
-    """A decompressor for a stream's Content-Encoding (gzip or deflate; None for none).
+class _Unpacker:
+    """Undoes a Content-Encoding piece by piece: gzip, or deflate (zlib-wrapped as the
+    standard says, or raw as some servers send it), in one or more members as gzip
+    allows. `zlib.error` for a corrupt piece or a body cut off inside a member.
 
-    Streams ask for no encoding (STREAM_ENCODINGS); this is for servers that encode
-    anyway."""
-    encoding = (encoding or "identity").strip().lower()
-    if encoding == "identity":
+    Not aiohttp's decompressor: it is private to aiohttp (`aiohttp.compression_utils`)."""
+
+    def __init__(self, encoding: str) -> None:
+        if encoding not in ("gzip", "deflate"):
+            raise zlib.error(f"unknown Content-Encoding {encoding!r}")
+        self.encoding = encoding
+        self.wbits = zlib.MAX_WBITS | 16 if encoding == "gzip" else zlib.MAX_WBITS
+        self.inflate = zlib.decompressobj(self.wbits)
+        self.unsure: bytes | None = b""  # fed before any output: raw deflate retries it
+        self.inside = False  # fed part of a member not yet ended
+
+    def feed(self, data: bytes) -> bytes:
+        out = []
+        while data:
+            self.inside = True
+            try:
+                out.append(self.inflate.decompress(data))
+            except zlib.error:
+                if self.encoding != "deflate" or self.unsure is None or self.wbits < 0:
+                    raise
+                self.wbits = -zlib.MAX_WBITS  # not zlib-wrapped: raw, from the start
+                self.inflate = zlib.decompressobj(self.wbits)
+                data, self.unsure = self.unsure + data, None
+                continue
+            if self.unsure is not None:
+                self.unsure = None if out[-1] or self.inflate.eof else self.unsure + data
+            if not self.inflate.eof:
+                break
+            self.inside = False  # a member ended; what follows is the next one's
+            data = self.inflate.unused_data
+            self.inflate = zlib.decompressobj(self.wbits)
+        return b"".join(out)
+
+    def end(self) -> bytes:
+        if self.inside:
+            raise zlib.error("the body ended inside a compressed member")
+        return b""
+
+
+def _unpacker(name: str, encoding: str | None) -> _Unpacker | None:
+    """The decoder for a body's Content-Encoding; None for none."""
+    encoding = (encoding or "").strip().lower()
+    if encoding in ("", "identity"):
         return None
-    if encoding in ("gzip", "deflate"):
-        return zlib.decompressobj(zlib.MAX_WBITS | 32)  # either, told by its header
-    raise UpstreamBadResponse(
-        f"{name} sent an unreadable response (Content-Encoding {encoding!r})", deployment=name
-    )
-
-
-def _unpacked(name: str, unpack: Any, piece: bytes) -> bytes:
     try:
-        return bytes(unpack.decompress(piece) if piece else unpack.flush())
+        return _Unpacker(encoding)
     except zlib.error:
-        raise UpstreamBadResponse(
-            f"{name} sent an unreadable response (bad compressed stream)", deployment=name
-        ) from None
+        raise _unreadable(name, f"Content-Encoding {encoding!r}") from None
+
+
+def _unpacked(name: str, unpack: _Unpacker, piece: bytes) -> bytes:
+    """`piece` decoded; b"" ends the body."""
+    try:
+        return unpack.feed(piece) if piece else unpack.end()
+    except zlib.error:
+        raise _unreadable(name, "a body its Content-Encoding cannot explain") from None
 
 
 def _reply(name: str, answer: _Answer) -> UpstreamReply:
     headers = CIMultiDict(answer.headers)
     body = b"".join(answer.body)
-    encoding = headers.get("Content-Encoding", "identity").strip().lower()
-    if encoding != "identity":
-        body = _decoded(name, encoding, body)
+    if body and (unpack := _unpacker(name, headers.get("Content-Encoding"))) is not None:
+        body = _unpacked(name, unpack, body) + _unpacked(name, unpack, b"")
     return UpstreamReply(answer.status, headers, body)
 
 
-def _decoded(name: str, encoding: str, body: bytes) -> bytes:
-    """The body under its Content-Encoding: gzip, or deflate (zlib-wrapped, or raw as
-    some servers send it). Anything else it cannot be, so it is a bad response."""
-    tries = {"gzip": (zlib.MAX_WBITS | 16,), "deflate": (zlib.MAX_WBITS, -zlib.MAX_WBITS)}
-    for wbits in tries.get(encoding, ()):
-        try:
-            return zlib.decompress(body, wbits)
-        except zlib.error:
-            continue
-    raise UpstreamBadResponse(
-        f"{name} sent an unreadable response (Content-Encoding {encoding!r})", deployment=name
-    )
+def _unreadable(name: str, why: str) -> UpstreamBadResponse:
+    return UpstreamBadResponse(f"{name} sent an unreadable response ({why})", deployment=name)
 
 
 def _translated(name: str, exc: BaseException) -> UpstreamError:
