@@ -16,6 +16,7 @@ import pytest
 
 from airouter.config.model import Deployment
 from airouter.errors import (
+    ConfigError,
     InvalidRequest,
     UpstreamBadResponse,
     UpstreamConnectionError,
@@ -185,6 +186,17 @@ def test_a_declared_limit_that_is_no_limit_is_not_trusted(declared: object) -> N
         gives_up_within = declared
 
     assert own_time_limit(Declares()) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("key", ["sk-abc\n", "sk-abc\r\nX-Admin: 1"])
+def test_an_api_key_with_a_line_break_is_refused_at_startup_naming_only_its_variable(
+    key: str,
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        HttpChatProvider(
+            deployment(api_key_env="MODEL_KEY"), ScriptedUpstream(lambda _: reply()), key
+        )
+    assert "MODEL_KEY" in str(caught.value) and "sk-abc" not in str(caught.value)
 
 
 async def test_a_request_without_a_correlation_id_sends_none() -> None:

@@ -15,7 +15,13 @@ from typing import Any
 import orjson
 
 from airouter.config.model import Deployment
-from airouter.errors import InvalidRequest, UpstreamConnectionError, UpstreamError, classify_status
+from airouter.errors import (
+    ConfigError,
+    InvalidRequest,
+    UpstreamConnectionError,
+    UpstreamError,
+    classify_status,
+)
 from airouter.providers.base import ChatRequest, ChatResult, StreamChunk
 from airouter.providers.transport import Target, Timeouts, Upstream
 from airouter.providers.wire import parse_chunk, parse_completion
@@ -54,6 +60,13 @@ class HttpChatProvider:
     """A deployment reached over HTTP through the shared `Upstream` (one connection pool)."""
 
     def __init__(self, deployment: Deployment, upstream: Upstream, api_key: str | None):
+        if api_key is not None and ("\n" in api_key or "\r" in api_key):
+            # Often a key file's trailing newline. The header could not be sent: said
+            # once at startup, naming the variable, never the key.
+            raise ConfigError(
+                f"deployment {deployment.name!r}: the API key in {deployment.api_key_env} "
+                "contains a line break"
+            )
         self._deployment = deployment
         self._upstream = upstream
         self._endpoint = endpoint_for(deployment, api_key)
