@@ -333,19 +333,8 @@ class Http1Upstream:
         origin = self._origins[url] if url in self._origins else self._origin(url)
         if origin is None:
             return await self._fallback.post(target, body, headers)
-        loop = asyncio.get_running_loop()
-        timeouts = target.timeouts
-        deadline = None if timeouts.total is None else loop.time() + timeouts.total
-        request = self._request(origin, target, body, headers, WHOLE_ENCODINGS)
-        await self._slot(target.name, deadline)
-        try:
-            connection = await self._connection(origin, target, deadline, loop)
-            answer = await _answered(
-                target.name, connection, connection.exchange(request, deadline, timeouts.first_byte)
-            )
-            self._done_with(origin, connection, loop)
-        finally:
-            self._slots.release()
+        connection, answer = await self._send(origin, target, body, headers, streamed=False)
+        self._done_with(origin, connection)
         return _reply(target.name, answer)
 
     @asynccontextmanager
@@ -358,26 +347,16 @@ class Http1Upstream:
             async with self._fallback.stream(target, body, headers) as handed:
                 yield handed
             return
-        loop = asyncio.get_running_loop()
-        timeouts = target.timeouts
-        deadline = None if timeouts.total is None else loop.time() + timeouts.total
-        request = self._request(origin, target, body, headers, STREAM_ENCODINGS)
-        await self._slot(target.name, deadline)
+        connection, answer = await self._send(origin, target, body, headers, streamed=True)
         try:
-            connection = await self._connection(origin, target, deadline, loop)
-            try:
-                head = connection.exchange(request, deadline, timeouts.first_byte, streamed=True)
-                answer = await _answered(target.name, connection, head)
-                reply = CIMultiDict(answer.headers)
-                lines = stream_lines(target.name, connection.read, reply.get("Content-Encoding"))
-                if answer.status >= 400:  # read to the end, so the connection can be reused
-                    async for _ in lines:
-                        pass
-                yield UpstreamStream(answer.status, reply, lines)
-            finally:
-                self._done_with(origin, connection, loop)
+            reply = CIMultiDict(answer.headers)
+            lines = stream_lines(target.name, connection.read, reply.get("Content-Encoding"))
+            if answer.status >= 400:  # read to the end, so the connection can be reused
+                async for _ in lines:
+                    pass
+            yield UpstreamStream(answer.status, reply, lines)
         finally:
-            self._slots.release()
+            self._done_with(origin, connection)
 
     async def aclose(self) -> None:
         if self._sweeper is not None:
@@ -456,6 +435,31 @@ class Http1Upstream:
         except TimeoutError:
             raise _translated(name, TimeoutError()) from None
 
+    async def _send(
+        self,
+        origin: _Origin,
+        target: Target,
+        body: bytes,
+        headers: Mapping[str, str],
+        streamed: bool,
+    ) -> tuple[_Connection, _Answer]:
+        """Sends the request within one of the `limit` slots, on an idle connection or
+        a new one, and waits for the whole answer (a stream: its head). The slot and
+        the connection are the caller's until `_done_with`; on a failure, given back."""
+        loop = asyncio.get_running_loop()
+        timeouts = target.timeouts
+        deadline = None if timeouts.total is None else loop.time() + timeouts.total
+        encodings = STREAM_ENCODINGS if streamed else WHOLE_ENCODINGS
+        request = self._request(origin, target, body, headers, encodings)
+        await self._slot(target.name, deadline)
+        try:
+            connection = await self._connection(origin, target, deadline, loop)
+            waiter = connection.exchange(request, deadline, timeouts.first_byte, streamed)
+            return connection, await _answered(target.name, connection, waiter)
+        except BaseException:
+            self._slots.release()
+            raise
+
     async def _connection(
         self,
         origin: _Origin,
@@ -474,13 +478,13 @@ class Http1Upstream:
             connection.close()
         return await self._connect(origin, target, deadline)
 
-    def _done_with(
-        self, origin: _Origin, connection: _Connection, loop: asyncio.AbstractEventLoop
-    ) -> None:
-        """Back to the pool if its answer came whole, was read to the end (a stream's
-        reader may leave early), and the connection may be reused; else closed."""
+    def _done_with(self, origin: _Origin, connection: _Connection) -> None:
+        """Gives the slot back, and the connection to the pool if its answer came whole,
+        was read to the end (a stream's reader may leave early), and it may be reused;
+        else closes it."""
+        self._slots.release()
         if connection.answer.whole and connection.unread == 0 and connection.reusable:
-            self._release(origin, connection, loop)
+            self._release(origin, connection, connection.loop)
         else:
             connection.close()
 
