@@ -5,10 +5,10 @@ one aiohttp call cost 504-824 µs where the same POST over a bare asyncio protoc
 with httptools cost 237-389 (bench/client_cold.py); aiohttp runs ~133 Python
 functions and a writer task per request. Served by the router, the difference was
 +1.16 -> +0.79 ms of added p50 latency and 0.50x -> 0.89x the pass-through's
-throughput (docs/benchmarks.md, "A leaner upstream client"). The other clients on
-PyPI measured no closer to that floor: aiosonic and httpx cost as much as aiohttp,
-and the Rust-backed ones (pyreqwest, rnet) hop to their own runtime thread and back
-on every call (table in docs/benchmarks.md).
+throughput. Of the other clients on PyPI, aiosonic and httpx cost as much as
+aiohttp; the Rust-backed ones (pyreqwest, rnet) came closest, yet still slower than
+this client, cold and in CPU, hopping to their own runtime thread and back on
+every call (docs/benchmarks.md, "The upstream client").
 
 So the path every completion takes is short, and the rare cases stay with aiohttp:
 
@@ -309,7 +309,7 @@ class Http1Upstream:
     """`Upstream` over the project's own pooled HTTP/1.1 connections (module docstring).
 
     `tls` verifies https targets; by default the system's trusted CAs (honouring
-    SSL_CERT_FILE). Streams and proxied targets go to `fallback`.
+    SSL_CERT_FILE). Proxied targets and URLs with credentials go to `fallback`.
     """
 
     def __init__(

@@ -1,12 +1,16 @@
 """The seam every upstream HTTP request goes through: `Upstream`, and `AiohttpUpstream`.
 
+The apps serve it with `providers.http1.Http1Upstream`, the project's own lean
+HTTP/1.1 client, which hands `AiohttpUpstream` the targets a proxy applies to.
+Both keep the contract below (tests/providers/test_transport.py runs it on each).
+
 Model deployments and, from the gateway, a remote router are reached through this
 narrow interface: POST some bytes, get a status, headers and the body (whole, or line
 by line). It replaces an `httpx.AsyncClient` over aiohttp's pool, whose own layer cost
 about 200 µs per request under load (`build_request` alone 37 µs, then `send`,
 `Response.aread` and its cookie jar; docs/benchmarks.md, "Where the time goes now").
-Here a request is one aiohttp call with a URL, headers and timeouts its caller built
-once (`Target`).
+In `AiohttpUpstream` a request is one aiohttp call with a URL, headers and timeouts its
+caller built once (`Target`).
 
 Failures come out as the project's errors, labelled with the target's name:
 
