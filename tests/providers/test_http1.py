@@ -16,7 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from airouter.errors import UpstreamBadResponse, UpstreamConnectionError, UpstreamTimeout
-from airouter.providers.http1 import Http1Upstream, stream_lines
+from airouter.providers.bodies import stream_lines
+from airouter.providers.http1 import Http1Upstream
 from airouter.providers.transport import Target, Timeouts
 from tests.support.http_server import (
     COMPRESSED_TEXT,

@@ -37,15 +37,8 @@ from aiohttp.helpers import get_env_proxy_for_url
 from aiohttp.http_exceptions import ContentEncodingError, LineTooLong
 from yarl import URL
 
-from airouter.errors import (
-    UpstreamBadResponse,
-    UpstreamConnectionError,
-    UpstreamError,
-    UpstreamTimeout,
-)
-
-MAX_LINE_BYTES = 16 * 1024 * 1024
-"""The longest stream line (one server-sent event) read; aiohttp's default is 128 KiB."""
+from airouter.errors import UpstreamConnectionError, UpstreamError, UpstreamTimeout
+from airouter.providers.bodies import MAX_LINE_BYTES, unreadable
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +163,7 @@ class AiohttpUpstream:
             finally:
                 response.release()
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise _translated(target.name, exc) from None
+            raise translated(target.name, exc) from None
 
     @asynccontextmanager
     async def stream(
@@ -184,7 +177,7 @@ class AiohttpUpstream:
                 if response.status >= 400:
                     await response.read()  # to the end, so the connection can be reused
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise _translated(target.name, exc) from None
+            raise translated(target.name, exc) from None
         # Past the deadline the connection is closed, which ends whatever read is under
         # way, or the next one, in whichever task reads: one timer per stream, where a
         # timeout scope around every read cost ~4 us per line (docs/benchmarks.md).
@@ -257,20 +250,19 @@ async def _lines(name: str, content: aiohttp.StreamReader, expiry: _Expiry) -> A
         try:
             line = await content.readuntil(b"\n", max_size=MAX_LINE_BYTES)
         except (aiohttp.ClientError, LineTooLong) as exc:
-            raise _translated(name, TimeoutError() if expiry.expired else exc) from None
+            raise translated(name, TimeoutError() if expiry.expired else exc) from None
         if not line:
             if expiry.expired:  # closed at the deadline between two reads
-                raise _translated(name, TimeoutError())
+                raise translated(name, TimeoutError())
             return
         yield line.rstrip(b"\r\n")
 
 
-def _translated(name: str, exc: Exception) -> UpstreamError:
-    """The project's error for what the transport raised while talking to `name`."""
+def translated(name: str, exc: BaseException) -> UpstreamError:
+    """The project's error for what a client raised while talking to `name` (both
+    clients' failures: aiohttp's, and Http1Upstream's TimeoutError, OSError, Broken)."""
     if isinstance(exc, TimeoutError):
         return UpstreamTimeout(f"{name} timed out", deployment=name)
     if isinstance(exc, LineTooLong) or isinstance(exc.__cause__, ContentEncodingError):
-        return UpstreamBadResponse(
-            f"{name} sent an unreadable response ({type(exc).__name__})", deployment=name
-        )
+        return unreadable(name, type(exc).__name__)
     return UpstreamConnectionError(f"{name} unreachable ({type(exc).__name__})", deployment=name)
